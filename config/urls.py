@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("django-admin/", admin.site.urls),
+    path("", include("hotline.web.urls")),
+]
+
+handler403 = "hotline.web.views.errors.forbidden"
+handler404 = "hotline.web.views.errors.not_found"

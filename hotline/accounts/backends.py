@@ -1,0 +1,22 @@
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+
+from hotline.accounts.throttle import login_is_throttled
+
+
+class RoleBackend(ModelBackend):
+    """Permissions come from the user's roles only, so that every permission
+    has a data scope; failed logins beyond the limit refuse further tries."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username and login_is_throttled(username=username, request=request):
+            # Stops authenticate() for every backend; the failure is audited.
+            raise PermissionDenied("throttled")
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def _get_user_permissions(self, user_obj):
+        return Permission.objects.none()
+
+    def _get_group_permissions(self, user_obj):
+        return Permission.objects.filter(roles__users=user_obj)

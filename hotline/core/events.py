@@ -1,0 +1,165 @@
+"""The typed event bus.
+
+Services publish events with ``publish(event)``; the event is dispatched only
+after the surrounding transaction commits, first to in-process subscribers,
+then to the WebSocket groups of the users allowed to see it (see
+``Audience``). Payloads are pydantic models that forbid unknown fields.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+from pydantic import BaseModel, ConfigDict
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPES: dict[str, type["Event"]] = {}
+_subscribers: dict[type["Event"], list[Callable]] = defaultdict(list)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may receive an event over the WebSocket.
+
+    ``permission`` alone: every user holding it. With ``owner``: users whose
+    data scope for ``permission`` covers a row owned by that user. ``user_ids``:
+    those users, whatever their permissions.
+    """
+
+    permission: str | None = None
+    owner_id: int | None = None
+    owner_team_id: int | None = None
+    owner_department_ids: tuple[int, ...] = ()
+    scoped: bool = False
+    user_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def holders_of(cls, permission: str) -> "Audience":
+        return cls(permission=permission)
+
+    @classmethod
+    def scoped_to_owner(cls, permission: str, owner) -> "Audience":
+        """``owner`` is the owning user (or None for an unowned row)."""
+        if owner is None:
+            return cls(permission=permission, scoped=True)
+        return cls(
+            permission=permission,
+            owner_id=owner.pk,
+            owner_team_id=owner.team_id,
+            owner_department_ids=tuple(owner.department_ancestor_ids()),
+            scoped=True,
+        )
+
+    @classmethod
+    def users(cls, *user_ids: int) -> "Audience":
+        return cls(user_ids=tuple(user_ids))
+
+    def groups(self) -> list[str]:
+        names = [user_group(uid) for uid in self.user_ids]
+        if self.permission and not self.scoped:
+            names.append(permission_group(self.permission))
+        if self.permission and self.scoped:
+            perm = self.permission
+            names.append(scope_group(perm, "all"))
+            if self.owner_id:
+                names.append(scope_group(perm, "u", self.owner_id))
+            if self.owner_team_id:
+                names.append(scope_group(perm, "t", self.owner_team_id))
+            names += [scope_group(perm, "d", d) for d in self.owner_department_ids]
+        return names
+
+
+def user_group(user_id: int) -> str:
+    return f"u.{user_id}"
+
+
+def permission_group(permission: str) -> str:
+    return f"p.{permission}"
+
+
+def scope_group(permission: str, level: str, ident: int | None = None) -> str:
+    return f"s.{permission}.{level}" + (f".{ident}" if ident is not None else "")
+
+
+class Event(BaseModel):
+    """Base of every event. Subclasses set ``type`` and define ``audience``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: ClassVar[str]
+    # Permissions whose holders may receive this kind of event; the realtime
+    # layer subscribes a connection only to the groups of these permissions.
+    permissions: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "type" in cls.__dict__:
+            if cls.type in EVENT_TYPES and EVENT_TYPES[cls.type] is not cls:
+                raise ValueError(f"Event type {cls.type!r} is defined twice")
+            EVENT_TYPES[cls.type] = cls
+
+    def audience(self) -> Audience:
+        raise NotImplementedError
+
+    def envelope(self, event_id: str, at: datetime) -> dict:
+        return {
+            "id": event_id,
+            "type": self.type,
+            "at": at.isoformat(),
+            "data": self.model_dump(mode="json"),
+        }
+
+
+def routed_permissions() -> set[str]:
+    return {perm for cls in EVENT_TYPES.values() for perm in cls.permissions}
+
+
+def subscribe(event_type: type[Event]):
+    """Decorator: call the function with each committed event of that type."""
+
+    def register(handler: Callable[[Event], None]):
+        _subscribers[event_type].append(handler)
+        return handler
+
+    return register
+
+
+def unsubscribe(event_type: type[Event], handler: Callable) -> None:
+    _subscribers[event_type].remove(handler)
+
+
+def publish(event: Event) -> None:
+    """Announce ``event`` once the current transaction commits (at once when
+    there is none); a rolled-back change announces nothing."""
+    transaction.on_commit(partial(dispatch, event, str(uuid.uuid4()), timezone.now()))
+
+
+def dispatch(event: Event, event_id: str, at: datetime) -> None:
+    for handler in list(_subscribers[type(event)]):
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("Subscriber %r failed on %s", handler, event.type)
+    fan_out(event, event_id, at)
+
+
+def fan_out(event: Event, event_id: str, at: datetime) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "event.message", "event": event.envelope(event_id, at)}
+    for group in event.audience().groups():
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:
+            logger.exception("Could not send %s to group %s", event.type, group)

@@ -146,6 +146,7 @@ class User(ChangeLoggedModel, AbstractUser):
     mobile = models.CharField(_("mobile"), max_length=30, blank=True)
 
     objects = UserManager()
+    scope_owner_field = "self"
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -1,6 +1,18 @@
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 
 from hotline.accounts.models import ApiToken, AuditEvent, Department, Role, Team, User
+
+# Django's own apps whose permissions mean nothing to a Hotline role.
+INTERNAL_APPS = {
+    "admin",
+    "auth",
+    "contenttypes",
+    "sessions",
+    "django_tasks",
+    "django_tasks_db",
+    "django_tasks_database",
+}
 
 
 def user_list(*, actor: User, search: str = "", department_id: int | None = None):
@@ -54,3 +66,12 @@ def audit_event_list(*, actor: User, action: str = "", username: str = ""):
 
 def menu_permissions(user: User) -> set[str]:
     return set(user.get_all_permissions()) if user.is_authenticated else set()
+
+
+def assignable_permissions():
+    """Permissions a role may grant: those of Hotline's apps, not Django's internals."""
+    return (
+        Permission.objects.select_related("content_type")
+        .exclude(content_type__app_label__in=INTERNAL_APPS)
+        .order_by("content_type__app_label", "content_type__model", "codename")
+    )

@@ -93,7 +93,8 @@ def user_update(*, actor: User, user: User, **fields) -> User:
 
 def _assign_roles(actor: User, user: User, roles) -> None:
     roles = list(roles)
-    grants_all = any(role.data_scope == "all" for role in roles)
+    current = set(user.roles.values_list("pk", flat=True))
+    grants_all = any(role.data_scope == "all" and role.pk not in current for role in roles)
     if grants_all and not actor.is_superuser and not _holds_role_with_all(actor):
         raise NotAllowed(_("Only an administrator may grant a role with scope “all records”."))
     before = sorted(user.roles.values_list("code", flat=True))

@@ -25,6 +25,12 @@ def _plain(value):
     return str(value)
 
 
+def _number_text(value) -> str:
+    """18.0000 → "18", 2.5000 → "2.5", without exponent notation."""
+    text = f"{decimal.Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class ObjectChange(models.Model):
     """One create, update or delete of a change-logged object: who, when, what."""
 
@@ -71,6 +77,22 @@ class ChangeLoggedModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        changes = self._changed_fields()
+        super().save(*args, **kwargs)
+        if creating:
+            self._log_change(ObjectChange.Action.CREATE, changes)
+        elif changes:
+            self._log_change(ObjectChange.Action.UPDATE, changes)
+        self._loaded_values = self._loggable_values()
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        self._log_change(ObjectChange.Action.DELETE, {}, object_id=pk)
+        return result
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -97,22 +119,6 @@ class ChangeLoggedModel(models.Model):
             elif old != new:
                 changes[name] = [old, new]
         return changes
-
-    def save(self, *args, **kwargs):
-        creating = self._state.adding
-        changes = self._changed_fields()
-        super().save(*args, **kwargs)
-        if creating:
-            self._log_change(ObjectChange.Action.CREATE, changes)
-        elif changes:
-            self._log_change(ObjectChange.Action.UPDATE, changes)
-        self._loaded_values = self._loggable_values()
-
-    def delete(self, *args, **kwargs):
-        pk = self.pk
-        result = super().delete(*args, **kwargs)
-        self._log_change(ObjectChange.Action.DELETE, {}, object_id=pk)
-        return result
 
     def _log_change(self, action, changes, object_id=None):
         ObjectChange.objects.create(
@@ -243,12 +249,12 @@ class CustomField(ChangeLoggedModel):
         if self.min_value is not None and value < self.min_value:
             raise ValidationError(
                 _("%(field)s must be at least %(n)s.")
-                % {"field": self.display_label, "n": self.min_value.normalize()}
+                % {"field": self.display_label, "n": _number_text(self.min_value)}
             )
         if self.max_value is not None and value > self.max_value:
             raise ValidationError(
                 _("%(field)s must be at most %(n)s.")
-                % {"field": self.display_label, "n": self.max_value.normalize()}
+                % {"field": self.display_label, "n": _number_text(self.max_value)}
             )
         return int(value) if value == value.to_integral_value() else str(value)
 

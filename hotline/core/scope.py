@@ -36,13 +36,18 @@ def permission_name(model, action: str) -> str:
 
 
 def scope_filter(model, user, scope: DataScope) -> models.Q | None:
-    """The row filter for ``scope``; None means every row."""
+    """The row filter for ``scope``; None means every row.
+
+    ``scope_owner_field`` names the field pointing at the owning user, or is
+    "self" for the user model, whose rows own themselves.
+    """
     owner_field = getattr(model, "scope_owner_field", None)
     if scope == DataScope.ALL or not owner_field:
         return None
-    own = models.Q(**{owner_field: user.pk})
+    prefix = "" if owner_field == "self" else f"{owner_field}__"
+    own = models.Q(**{f"{prefix}id": user.pk})
     if scope == DataScope.OWN:
         return own
     if scope == DataScope.TEAM:
-        return own | models.Q(**{f"{owner_field}__team_id__in": user.scope_team_ids()})
-    return own | models.Q(**{f"{owner_field}__department_id__in": user.scope_department_ids()})
+        return own | models.Q(**{f"{prefix}team_id__in": user.scope_team_ids()})
+    return own | models.Q(**{f"{prefix}department_id__in": user.scope_department_ids()})

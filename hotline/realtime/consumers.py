@@ -3,6 +3,7 @@ from collections import deque
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from hotline.accounts.events import PermissionsChanged
 from hotline.realtime.subscriptions import groups_for_user
@@ -53,7 +54,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self._subscribe()
 
     def _reload_user(self):
-        return type(self.user).objects.get(pk=self.user.pk)
+        return get_user_model().objects.get(pk=self.user.pk)
 
     async def _subscribe(self):
         self.groups_joined = await database_sync_to_async(groups_for_user)(self.user)

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 from hotline.accounts.middleware import SESSION_LANGUAGE_KEY
 from hotline.accounts.services import user_set_language
 from hotline.accounts.throttle import login_is_throttled, throttle_minutes
+from hotline.core.exceptions import DomainError
 
 
 class LoginForm(AuthenticationForm):
@@ -59,10 +62,14 @@ def logout_view(request):
 @require_POST
 def set_language_view(request):
     language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Unsupported language: %s") % language)
+        return redirect(_next_url(request))
     if request.user.is_authenticated:
-        user_set_language(user=request.user, language=language)
-    from django.conf import settings
-
-    if language in dict(settings.LANGUAGES):
-        request.session[SESSION_LANGUAGE_KEY] = language
+        try:
+            user_set_language(user=request.user, language=language)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(_next_url(request))
+    request.session[SESSION_LANGUAGE_KEY] = language
     return redirect(_next_url(request))

@@ -15,7 +15,7 @@ help:
 	@echo "make run       set up and serve Hotline on http://$(HOST):$(PORT)/ (SQLite in ./var/)"
 	@echo "make test      set up and run the whole suite (SQLite, PostgreSQL, Redis, browser)"
 	@echo "make lint      ruff check and format check"
-	@echo "make messages  update and compile the zh_Hans and en translation catalogs"
+	@echo "make messages  update the zh_Hans catalog (needs gettext) and compile it"
 	@echo "make bench     run the benchmarks in bench/"
 
 # The virtualenv, made once.
@@ -63,7 +63,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 messages: setup
-	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=test-artifacts
+	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=test-artifacts --ignore="hotline/core/tests/*"
 	$(MANAGE) compilemessages --ignore=.venv
 
 bench: setup

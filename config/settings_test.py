@@ -16,3 +16,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Assertions read messages in English; the browser tests ask for Chinese
+# through the browser's language, as a person's browser would.
+LANGUAGE_CODE = "en"

@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from hotline.accounts import selectors, services
 from hotline.accounts.models import ApiToken, Department, Role, Team, User
@@ -75,7 +75,7 @@ def create_user(request, payload: UserIn):
         language=payload.language,
         extension=payload.extension,
     )
-    return 201, user
+    return Status(201, user)
 
 
 @router.patch("/users/{user_id}", response=UserOut)
@@ -107,7 +107,7 @@ def create_department(request, payload: DepartmentIn):
         parent=_related(Department, payload.parent_id, "parent"),
         head=_related(User, payload.head_id, "head"),
     )
-    return 201, department
+    return Status(201, department)
 
 
 @router.get("/teams", response=list[TeamOut])
@@ -124,7 +124,7 @@ def create_team(request, payload: TeamIn):
         department=department,
         lead=_related(User, payload.lead_id, "lead"),
     )
-    return 201, team
+    return Status(201, team)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
@@ -138,7 +138,7 @@ def create_token(request, payload: TokenIn):
         user=request.user, name=payload.name, expires_at=payload.expires_at
     )
     token.key = key
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke an API token")

@@ -5,12 +5,16 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Permission
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.models import ChangeLoggedModel
 from hotline.core.querysets import RestrictedManager, RestrictedQuerySet
 from hotline.core.scope import DataScope, widest_scope
+
+
+def _english() -> bool:
+    return translation.get_language() == "en"
 
 
 class Department(ChangeLoggedModel):
@@ -89,7 +93,8 @@ class Role(ChangeLoggedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     data_scope = models.CharField(
         _("data scope"), max_length=12, choices=DataScope.choices, default=DataScope.OWN
     )
@@ -109,11 +114,11 @@ class Role(ChangeLoggedModel):
 
     @property
     def display_name(self) -> str:
-        from django.utils import translation
+        return self.name_en if _english() and self.name_en else self.name
 
-        if translation.get_language() == "en" and self.name_en:
-            return self.name_en
-        return self.name
+    @property
+    def display_description(self) -> str:
+        return self.description_en if _english() and self.description_en else self.description
 
 
 class UserManager(DjangoUserManager.from_queryset(RestrictedQuerySet)):

@@ -232,16 +232,13 @@ def roles_sync(*, reset: bool = False) -> SyncResult:
 
 
 def _role_fields(model, spec: RoleSpec) -> dict:
-    fields = {
+    return {
         "name": spec.name,
         "name_en": spec.name_en,
         "data_scope": spec.data_scope,
         "description": spec.description,
         "description_en": spec.description_en,
     }
-    # ``description_en`` is written once the model has that column.
-    present = {field.name for field in model._meta.get_fields()}
-    return {name: value for name, value in fields.items() if name in present}
 
 
 def _apply_permissions(role, wanted: list[Permission], *, reset: bool) -> list[str]:

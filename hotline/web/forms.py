@@ -331,7 +331,7 @@ def permission_groups(permissions, selected: set[int]) -> list[dict]:
 
 class RoleForm(ModelFieldsForm):
     model = Role
-    field_names = ("code", "name", "name_en", "description", "data_scope")
+    field_names = ("code", "name", "name_en", "description", "description_en", "data_scope")
 
     permissions = forms.ModelMultipleChoiceField(
         label=_("Permissions"), queryset=Permission.objects.none(), required=False
@@ -341,6 +341,7 @@ class RoleForm(ModelFieldsForm):
         super().__init__(*args, **kwargs)
         self.fields["permissions"].queryset = assignable_permissions()
         self.fields["description"].widget.attrs["rows"] = 3
+        self.fields["description_en"].widget.attrs["rows"] = 3
         if self.instance is not None:
             self.fields["code"].disabled = True
             if not self.is_bound:

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from .models import SampleRecord
 from .services import sample_record_create
@@ -34,4 +34,4 @@ def create_record(request, payload: RecordIn):
     record = sample_record_create(
         actor=request.user, title=payload.title, custom_fields=payload.custom_fields
     )
-    return 201, record
+    return Status(201, record)

@@ -2,15 +2,39 @@
 
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.core.exceptions import NotAllowed
 from hotline.core.scope import permission_name
 
+STANDARD_PERMISSION_NAMES = {
+    "view": gettext_lazy("Can view %(model)s"),
+    "add": gettext_lazy("Can add %(model)s"),
+    "change": gettext_lazy("Can change %(model)s"),
+    "delete": gettext_lazy("Can delete %(model)s"),
+}
+
+
+def permission_display(permission: Permission) -> str:
+    """The permission's name in the active language (the stored name is English)."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    action, _sep, model_name = permission.codename.partition("_")
+    if action in STANDARD_PERMISSION_NAMES and model_name == model._meta.model_name:
+        return str(STANDARD_PERMISSION_NAMES[action] % {"model": model._meta.verbose_name})
+    declared = dict(model._meta.permissions)
+    return str(declared.get(permission.codename, permission.name))
+
 
 def permission_label(perm: str) -> str:
     app_label, _sep, codename = perm.partition(".")
-    found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-    return str(found.name) if found else perm
+    found = (
+        Permission.objects.select_related("content_type")
+        .filter(content_type__app_label=app_label, codename=codename)
+        .first()
+    )
+    return permission_display(found) if found else perm
 
 
 def require_perm(user, perm: str) -> None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.accounts.models import AuditEvent, Department, Role, Team, User
 from hotline.accounts.selectors import assignable_permissions
 from hotline.core.models import CustomField, ObjectChange
+from hotline.core.permissions import permission_display
 from hotline.core.selectors import change_logged_content_types
 from hotline.core.services import custom_field_content_types
 
@@ -280,8 +281,7 @@ def permission_label(perm: Permission, model) -> str:
     if model is not None and action in PERMISSION_ACTION_LABELS:
         if model_name == model._meta.model_name:
             return str(PERMISSION_ACTION_LABELS[action])
-    custom = dict(model._meta.permissions) if model is not None else {}
-    return str(custom.get(perm.codename, perm.name))
+    return permission_display(perm)
 
 
 def _permission_cell(perm: Permission, model, selected: set[int]) -> dict:

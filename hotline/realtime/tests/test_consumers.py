@@ -37,7 +37,7 @@ async def connect(user=None, headers=()):
         cookie = await database_sync_to_async(session_cookie)(user)
         headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(websocket_application, "/ws/events/", headers=headers)
-    connected, _code = await communicator.connect()
+    connected, _code = await communicator.connect(timeout=10)
     assert connected
     hello = await communicator.receive_json_from(timeout=5)
     assert hello["type"] == "hello"
@@ -50,7 +50,7 @@ async def create_record(actor, title):
 
 async def titles_received(communicator) -> list[str]:
     titles = []
-    while not await communicator.receive_nothing(timeout=0.3):
+    while not await communicator.receive_nothing(timeout=0.5):
         envelope = await communicator.receive_json_from()
         if envelope["type"] == "sampleapp.record_saved":
             titles.append(envelope["data"]["title"])
@@ -59,7 +59,7 @@ async def titles_received(communicator) -> list[str]:
 
 async def test_anonymous_connection_is_refused():
     communicator = WebsocketCommunicator(websocket_application, "/ws/events/", headers=[ORIGIN])
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=10)
     assert not connected
     assert code == CLOSE_UNAUTHENTICATED
 

@@ -45,7 +45,7 @@ run: setup
 	@echo
 	@$(MANAGE) db_worker --queue-name '*' & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT); \
+		$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off; \
 		status=$$?; case $$status in 130|143) status=0;; esac; exit $$status
 
 # Debian's Chromium and CJK fonts for the browser tests; never a downloaded browser.

@@ -106,9 +106,20 @@ def _not_found(request, exc):
     return error_response(request, 404, "not_found", _("Not found."))
 
 
+HTTP_ERROR_CODES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "validation_error",
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return error_response(request, exc.status_code, "error", exc.message)
+    code = HTTP_ERROR_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, exc.message)
 
 
 @api.exception_handler(Exception)

@@ -144,4 +144,5 @@ def test_session_api_writes_need_csrf(sample_org):
     response = csrf_client.post(
         "/api/accounts/departments", {"name": "X"}, content_type="application/json"
     )
-    assert response.status_code in (401, 403)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"

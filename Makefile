@@ -63,7 +63,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 messages: setup
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=test-artifacts --ignore="hotline/core/tests/*"
+	$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts --ignore="hotline/core/tests/*"
 	$(MANAGE) compilemessages --ignore=.venv
 
 bench: setup

@@ -1,8 +1,9 @@
 """Helpers shared by the web views: permission gates, service errors on
 forms, pagination and htmx partial rendering."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from hotline.core.exceptions import DomainError
@@ -29,12 +30,12 @@ def show_domain_error(form, exc: DomainError) -> None:
     mapping = getattr(form, "error_field_map", {})
     details = exc.details if isinstance(exc.details, dict) else {}
     placed: list[str] = []
-    for key, messages in details.items():
+    for key, field_messages in details.items():
         name = mapping.get(key, key)
         if name not in form.fields and name.endswith("_id"):
             name = name[: -len("_id")]
         if name in form.fields:
-            for message in _as_list(messages):
+            for message in _as_list(field_messages):
                 form.add_error(name, message)
                 placed.append(message)
     if not placed or exc.message != " ".join(placed):
@@ -52,3 +53,33 @@ def render_list(request, template: str, partial: str, context: dict):
     response = render(request, partial if partial_only else template, context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
+
+
+def form_page(
+    request, form, *, save, saved_message, success_url, template, instance=None, context=None
+):
+    """A create or edit page: a valid POST calls ``save(form)``; when the
+    service refuses, its message is shown on the form with the input kept and
+    ``instance`` reloaded, so nothing half-applied is shown as saved."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form)
+        except DomainError as exc:
+            if instance is not None:
+                instance.refresh_from_db()
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, saved_message % {"name": saved})
+            return redirect(success_url(saved) if callable(success_url) else success_url)
+    return render(request, template, {"form": form, "object": instance, **(context or {})})
+
+
+def delete_action(request, obj, *, delete, deleted_message, success_url):
+    """Run ``delete()``; a refusal (still in use, not allowed) becomes a message."""
+    try:
+        delete()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, deleted_message % {"name": obj})
+    return redirect(success_url)

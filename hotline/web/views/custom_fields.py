@@ -1,17 +1,15 @@
 """Management of custom field definitions."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from hotline.core import services
-from hotline.core.exceptions import DomainError
 from hotline.core.selectors import custom_field_list
 from hotline.web.forms import CustomFieldForm
-from hotline.web.views.common import require_view, show_domain_error
+from hotline.web.views.common import delete_action, form_page, require_view
 
 
 @login_required
@@ -30,19 +28,15 @@ def _save(request, form, custom_field):
 
 
 def _form(request, custom_field=None):
-    form = CustomFieldForm(request.POST or None, instance=custom_field)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = _save(request, form, custom_field)
-        except DomainError as exc:
-            if custom_field is not None:
-                custom_field.refresh_from_db()
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Custom field “%(name)s” was saved.") % {"name": saved})
-            return redirect("web:customfield_list")
-    context = {"form": form, "object": custom_field}
-    return render(request, "web/custom_fields/form.html", context)
+    return form_page(
+        request,
+        CustomFieldForm(request.POST or None, instance=custom_field),
+        save=lambda form: _save(request, form, custom_field),
+        saved_message=_("Custom field “%(name)s” was saved."),
+        success_url="web:customfield_list",
+        template="web/custom_fields/form.html",
+        instance=custom_field,
+    )
 
 
 @never_cache
@@ -64,12 +58,10 @@ def customfield_edit(request, pk: int):
 @login_required
 def customfield_delete(request, pk: int):
     custom_field = get_object_or_404(custom_field_list(actor=request.user), pk=pk)
-    try:
-        services.custom_field_delete(actor=request.user, custom_field=custom_field)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("Custom field “%(name)s” was deleted.") % {"name": custom_field}
-        )
-    return redirect("web:customfield_list")
+    return delete_action(
+        request,
+        custom_field,
+        delete=lambda: services.custom_field_delete(actor=request.user, custom_field=custom_field),
+        deleted_message=_("Custom field “%(name)s” was deleted."),
+        success_url="web:customfield_list",
+    )

@@ -1,17 +1,15 @@
 """Management of the organisation: departments (a tree) and teams."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from hotline.accounts import selectors, services
-from hotline.core.exceptions import DomainError
 from hotline.web.forms import DepartmentForm, TeamForm
-from hotline.web.views.common import require_view, show_domain_error
+from hotline.web.views.common import delete_action, form_page, require_view
 
 # --- departments ------------------------------------------------------------
 
@@ -36,15 +34,15 @@ def _department_save(request, form, department):
 
 def _department_form(request, department=None):
     form = DepartmentForm(request.POST or None, actor=request.user, instance=department)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = _department_save(request, form, department)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Department “%(name)s” was saved.") % {"name": saved})
-            return redirect("web:department_list")
-    return render(request, "web/departments/form.html", {"form": form, "object": department})
+    return form_page(
+        request,
+        form,
+        save=lambda form: _department_save(request, form, department),
+        saved_message=_("Department “%(name)s” was saved."),
+        success_url="web:department_list",
+        template="web/departments/form.html",
+        instance=department,
+    )
 
 
 @never_cache
@@ -66,13 +64,13 @@ def department_edit(request, pk: int):
 @login_required
 def department_delete(request, pk: int):
     department = get_object_or_404(selectors.department_tree(actor=request.user), pk=pk)
-    try:
-        services.department_delete(actor=request.user, department=department)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Department “%(name)s” was deleted.") % {"name": department})
-    return redirect("web:department_list")
+    return delete_action(
+        request,
+        department,
+        delete=lambda: services.department_delete(actor=request.user, department=department),
+        deleted_message=_("Department “%(name)s” was deleted."),
+        success_url="web:department_list",
+    )
 
 
 # --- teams ------------------------------------------------------------------
@@ -94,15 +92,15 @@ def _team_save(request, form, team):
 
 def _team_form(request, team=None):
     form = TeamForm(request.POST or None, actor=request.user, instance=team)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = _team_save(request, form, team)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Team “%(name)s” was saved.") % {"name": saved})
-            return redirect("web:team_list")
-    return render(request, "web/teams/form.html", {"form": form, "object": team})
+    return form_page(
+        request,
+        form,
+        save=lambda form: _team_save(request, form, team),
+        saved_message=_("Team “%(name)s” was saved."),
+        success_url="web:team_list",
+        template="web/teams/form.html",
+        instance=team,
+    )
 
 
 @never_cache
@@ -124,10 +122,10 @@ def team_edit(request, pk: int):
 @login_required
 def team_delete(request, pk: int):
     team = get_object_or_404(selectors.team_list(actor=request.user), pk=pk)
-    try:
-        services.team_delete(actor=request.user, team=team)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Team “%(name)s” was deleted.") % {"name": team})
-    return redirect("web:team_list")
+    return delete_action(
+        request,
+        team,
+        delete=lambda: services.team_delete(actor=request.user, team=team),
+        deleted_message=_("Team “%(name)s” was deleted."),
+        success_url="web:team_list",
+    )

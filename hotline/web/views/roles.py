@@ -1,16 +1,14 @@
 """Management of roles: permissions (grouped by app) and data scope."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from hotline.accounts import selectors, services
-from hotline.core.exceptions import DomainError
 from hotline.web.forms import RoleForm
-from hotline.web.views.common import require_view, show_domain_error
+from hotline.web.views.common import form_page, require_view
 
 
 @login_required
@@ -36,18 +34,15 @@ def _role_save(request, form, role):
 
 
 def _role_form(request, role=None):
-    form = RoleForm(request.POST or None, instance=role)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = _role_save(request, form, role)
-        except DomainError as exc:
-            if role is not None:
-                role.refresh_from_db()
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Role “%(name)s” was saved.") % {"name": saved})
-            return redirect("web:role_list")
-    return render(request, "web/roles/form.html", {"form": form, "object": role})
+    return form_page(
+        request,
+        RoleForm(request.POST or None, instance=role),
+        save=lambda form: _role_save(request, form, role),
+        saved_message=_("Role “%(name)s” was saved."),
+        success_url="web:role_list",
+        template="web/roles/form.html",
+        instance=role,
+    )
 
 
 @never_cache

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hotline.core",
     "hotline.accounts",
     "hotline.realtime",
+    "hotline.customers",
     "hotline.web",
 ]
 

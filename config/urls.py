@@ -6,6 +6,7 @@ from config.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("customers/", include("hotline.customers.urls")),
     path("", include("hotline.web.urls")),
 ]
 

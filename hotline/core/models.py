@@ -256,7 +256,8 @@ class CustomField(ChangeLoggedModel):
                 _("%(field)s must be at most %(n)s.")
                 % {"field": self.display_label, "n": _number_text(self.max_value)}
             )
-        return int(value) if value == value.to_integral_value() else str(value)
+        # Stored as a JSON number so that searches can compare ranges.
+        return int(value) if value == value.to_integral_value() else float(value)
 
     def _clean_date(self, raw):
         if isinstance(raw, datetime.date):
@@ -304,3 +305,67 @@ class CustomFieldsModel(models.Model):
         return CustomField.objects.filter(
             content_type=ContentType.objects.get_for_model(cls)
         ).prefetch_related("editable_by_roles")
+
+
+class SystemSetting(ChangeLoggedModel):
+    """A runtime setting an administrator may change; defaults and
+    validation live in ``hotline.core.runtime_settings``."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    value = models.JSONField(_("value"))
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("system setting")
+        verbose_name_plural = _("system settings")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+class FieldEditRule(ChangeLoggedModel):
+    """Only members of the listed departments or holders of the listed roles
+    may change this field of this kind of record (CUS-10)."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("applies to"), on_delete=models.CASCADE, related_name="+"
+    )
+    field_name = models.CharField(_("field"), max_length=100)
+    roles = models.ManyToManyField(
+        "accounts.Role", verbose_name=_("roles"), blank=True, related_name="+"
+    )
+    departments = models.ManyToManyField(
+        "accounts.Department",
+        verbose_name=_("departments"),
+        blank=True,
+        related_name="+",
+        help_text=_("Members of these departments and their sub-departments."),
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("field edit rule")
+        verbose_name_plural = _("field edit rules")
+        ordering = ["content_type", "field_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "field_name"], name="core_fieldeditrule_unique_field"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.content_type.model}.{self.field_name}"
+
+    def allows(self, user) -> bool:
+        if user.is_superuser:
+            return True
+        role_ids = {role.pk for role in self.roles.all()}
+        if role_ids & set(user.roles.values_list("pk", flat=True)):
+            return True
+        if user.department_id is None:
+            return False
+        ancestors = set(user.department_ancestor_ids())
+        return any(dept.pk in ancestors for dept in self.departments.all())

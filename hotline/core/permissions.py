@@ -55,3 +55,15 @@ def require_object_perm(user, obj, action: str) -> None:
             _("“%(object)s” is outside your data scope.") % {"object": obj},
             details={"permission": perm},
         )
+
+
+def fields_not_editable(user, model, field_names) -> list[str]:
+    """Those of ``field_names`` that a field edit rule keeps ``user`` from changing."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from hotline.core.models import FieldEditRule
+
+    rules = FieldEditRule.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), field_name__in=list(field_names)
+    ).prefetch_related("roles", "departments")
+    return sorted(rule.field_name for rule in rules if not rule.allows(user))

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from hotline.accounts.management.commands.demo_data import DEPARTMENTS, TEAMS, USERS
 from hotline.accounts.models import Department, Role, Team, User
-from hotline.accounts.roles import ROLES, roles_sync
+from hotline.accounts.roles import ROLES, resolve_permissions, role_permission_names, roles_sync
 from hotline.core.scope import DataScope
 
 pytestmark = pytest.mark.django_db
@@ -124,12 +124,14 @@ def test_roles_sync_adds_missing_and_reset_restores_catalogue():
     extra = Permission.objects.get(content_type__app_label="accounts", codename="view_team")
     role.permissions.add(extra)
 
-    assert roles_sync().added["lead"] == sorted(ROLES["lead"].permissions)
+    wanted, _missing = resolve_permissions(role_permission_names("lead"))
+    catalogue = sorted(f"{p.content_type.app_label}.{p.codename}" for p in wanted)
+    assert roles_sync().added["lead"] == catalogue
     assert extra in role.permissions.all()
 
     roles_sync(reset=True)
     names = {f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all()}
-    assert names == set(ROLES["lead"].permissions)
+    assert names == set(catalogue)
 
 
 def test_roles_sync_skips_apps_not_installed(monkeypatch):

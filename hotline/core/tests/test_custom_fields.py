@@ -28,7 +28,7 @@ def define(name, field_type, **options):
     [
         ("text", {"max_length": 5}, "  abc ", "abc"),
         ("number", {"min_value": 0, "max_value": 10}, "7", 7),
-        ("number", {}, "2.50", "2.50"),
+        ("number", {}, "2.50", 2.5),
         ("date", {}, "2026-02-28", "2026-02-28"),
         ("choice", {"choices": ["TV", "Web"]}, "TV", "TV"),
         ("multichoice", {"choices": ["a", "b", "c"]}, ["b", "a", "b"], ["b", "a"]),

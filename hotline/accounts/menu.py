@@ -13,6 +13,7 @@ MENU = [
             MenuItem(_("Teams"), "web:team_list", "accounts.view_team"),
             MenuItem(_("Roles"), "web:role_list", "accounts.view_role"),
             MenuItem(_("Custom fields"), "web:customfield_list", "core.view_customfield"),
+            MenuItem(_("System settings"), "web:settings", "core.view_systemsetting"),
             MenuItem(_("Audit log"), "web:audit_list", "accounts.view_auditevent"),
             MenuItem(_("Change history"), "web:change_list", "core.view_objectchange"),
         ),

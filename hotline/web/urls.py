@@ -8,6 +8,7 @@ from hotline.web.views import (
     home,
     organisation,
     roles,
+    system_settings,
     users,
 )
 
@@ -46,6 +47,7 @@ urlpatterns = [
     path("manage/teams/new/", organisation.team_create, name="team_create"),
     path("manage/teams/<int:pk>/", organisation.team_edit, name="team_edit"),
     path("manage/teams/<int:pk>/delete/", organisation.team_delete, name="team_delete"),
+    path("manage/settings/", system_settings.settings_list, name="settings"),
     # Roles
     path("manage/roles/", roles.role_list, name="role_list"),
     path("manage/roles/new/", roles.role_create, name="role_create"),

@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
                 ('purchase_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='purchases')),
                 ('total_spend', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='total spend')),
                 ('last_purchase_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last purchase')),
-                ('rfm_segment', models.CharField(blank=True, editable=False, max_length=20, verbose_name='segment')),
+                ('rfm_segment', models.CharField(blank=True, choices=[('', 'No purchases yet'), ('champion', 'Champion'), ('loyal', 'Loyal'), ('at_risk', 'At risk'), ('promising', 'Promising'), ('new', 'New customer'), ('hibernating', 'Hibernating')], editable=False, max_length=20, verbose_name='segment')),
                 ('points_balance', models.IntegerField(default=0, editable=False, verbose_name='points')),
                 ('companies', models.ManyToManyField(blank=True, limit_choices_to={'kind': 'company'}, related_name='contacts', to='customers.customer', verbose_name='companies')),
                 ('merged_into', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='customers.customer', verbose_name='merged into')),

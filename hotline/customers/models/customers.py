@@ -64,6 +64,15 @@ class Customer(ChangeLoggedModel, CustomFieldsModel):
         PERSON = "person", _("Person")
         COMPANY = "company", _("Company")
 
+    class Segment(models.TextChoices):
+        NONE = "", _("No purchases yet")
+        CHAMPION = "champion", _("Champion")
+        LOYAL = "loyal", _("Loyal")
+        AT_RISK = "at_risk", _("At risk")
+        PROMISING = "promising", _("Promising")
+        NEW = "new", _("New customer")
+        HIBERNATING = "hibernating", _("Hibernating")
+
     class Gender(models.TextChoices):
         UNKNOWN = "", _("Unknown")
         FEMALE = "f", _("Female")
@@ -142,7 +151,9 @@ class Customer(ChangeLoggedModel, CustomFieldsModel):
     last_purchase_at = models.DateTimeField(
         _("last purchase"), null=True, blank=True, editable=False
     )
-    rfm_segment = models.CharField(_("segment"), max_length=20, blank=True, editable=False)
+    rfm_segment = models.CharField(
+        _("segment"), max_length=20, choices=Segment.choices, blank=True, editable=False
+    )
     points_balance = models.IntegerField(_("points"), default=0, editable=False)
 
     objects = RestrictedManager.from_queryset(CustomerQuerySet)()

@@ -6,8 +6,10 @@ administrator is created through the services, acting as that administrator,
 so the change log shows who made it.
 """
 
+import importlib
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -118,6 +120,22 @@ class DemoBuilder:
                 self.users[spec.username] = self._user(admin, spec, roles)
             for spec in USERS:
                 self._lead_and_head(admin, spec)
+            self._app_demos(admin)
+
+    def _app_demos(self, admin: User) -> None:
+        """Each app may add demo records of its own in ``<app>/demo.py``:
+        ``load(builder, admin)`` returning descriptions of what it created."""
+        for config in apps.get_app_configs():
+            if not config.name.startswith("hotline."):
+                continue
+            module_name = f"{config.name}.demo"
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name:
+                    raise
+                continue
+            self.created += module.load(self, admin)
 
     def _admin(self, role: Role) -> User:
         """The first administrator, made directly: there is nobody to act yet."""

@@ -75,6 +75,10 @@ def _custom_field() -> None:
     )
 
 
+def _street_address(rng) -> str:
+    return f"{rng.randrange(1, 300)}号{rng.randrange(1, 30)}栋{rng.randrange(101, 2800)}室"
+
+
 def _customer(rng, index, admin, owners, sources, groups):
     province, city, district, area = CITIES[index % len(CITIES)]
     phones = [f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"]
@@ -93,7 +97,7 @@ def _customer(rng, index, admin, owners, sources, groups):
                 "province": province,
                 "city": city,
                 "district": district,
-                "detail": f"{rng.randrange(1, 300)}号{rng.randrange(1, 30)}栋{rng.randrange(101, 2800)}室",
+                "detail": _street_address(rng),
             }
         ],
         owner=owners[index % len(owners)],
@@ -110,7 +114,7 @@ def _customer(rng, index, admin, owners, sources, groups):
 def load(builder, admin) -> list[str]:
     if Customer.objects.exists():
         return []
-    rng = random.Random(2026)  # the same demo every time
+    rng = random.Random(2026)  # noqa: S311  (the same demo every time, not a secret)
     for code, name, name_en, rank, min_spend, discount in LEVELS:
         if not MemberLevel.objects.filter(code=code).exists():
             member_level_save(

@@ -1,3 +1,4 @@
+import copy
 import datetime
 import decimal
 import re
@@ -18,7 +19,9 @@ CHANGE_LOG_EXCLUDED = {"password", "last_login", "updated_at"}
 
 def _plain(value):
     """A JSON-safe form of a field value for the change log."""
-    if value is None or isinstance(value, bool | int | float | str | list | dict):
+    if isinstance(value, list | dict):
+        return copy.deepcopy(value)  # a snapshot: later in-place edits must show as changes
+    if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, decimal.Decimal | uuid.UUID | datetime.date | datetime.time):
         return str(value) if not isinstance(value, datetime.date) else value.isoformat()

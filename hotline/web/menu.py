@@ -44,20 +44,31 @@ def all_sections() -> tuple[MenuSection, ...]:
     return tuple(sorted(sections, key=lambda s: (s.position, s.key)))
 
 
+def _active_url(urls: list[str], current_path: str) -> str | None:
+    """The entry the page belongs to: the longest URL the path starts with."""
+    matching = [
+        url for url in urls if current_path == url or (url != "/" and current_path.startswith(url))
+    ]
+    return max(matching, key=len) if matching else None
+
+
 def menu_for(user, current_path: str = "") -> list[dict]:
     """The sections and entries ``user`` may see, with the active entry marked."""
     if not user.is_authenticated:
         return []
     result = []
     for section in all_sections():
-        entries = []
-        for item in section.items:
-            if item.visible_to(user):
-                url = reverse(item.url_name)
-                active = current_path == url or (url != "/" and current_path.startswith(url))
-                entries.append({"label": item.label, "url": url, "active": active})
+        entries = [
+            {"label": item.label, "url": reverse(item.url_name)}
+            for item in section.items
+            if item.visible_to(user)
+        ]
         if entries:
             result.append({"key": section.key, "label": section.label, "items": entries})
+    active = _active_url([e["url"] for s in result for e in s["items"]], current_path)
+    for section in result:
+        for entry in section["items"]:
+            entry["active"] = entry["url"] == active
     return result
 
 

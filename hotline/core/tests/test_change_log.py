@@ -59,3 +59,11 @@ def test_role_assignment_is_logged(sample_org):
     user_set_roles(actor=sample_org.admin, user=user, roles=[sample_org.roles["qa"]])
     latest = user.change_history().first()
     assert latest.changes == {"roles": [["agent"], ["qa"]]}
+
+
+def test_in_place_edit_of_custom_fields_is_logged(sample_org):
+    record = SampleRecord.objects.create(title="t", custom_fields={"a": 1})
+    record = SampleRecord.objects.get(pk=record.pk)
+    record.custom_fields["a"] = 2
+    record.save()
+    assert record.change_history().first().changes == {"cf.a": [1, 2]}

@@ -15,6 +15,15 @@ class RoleBackend(ModelBackend):
             raise PermissionDenied("throttled")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
+    def get_group_permissions(self, user_obj, obj=None):
+        # The same role query that answers data-scope questions answers this
+        # one too, so a request asks the database once for both.
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if user_obj.is_superuser:
+            return super().get_group_permissions(user_obj, obj)
+        return set(user_obj.scoped_permissions())
+
     def _get_user_permissions(self, user_obj):
         return Permission.objects.none()
 

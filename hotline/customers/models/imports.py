@@ -41,6 +41,9 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(_("created"), default=0)
     merged_count = models.PositiveIntegerField(_("merged"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # Rows merged into existing customers outside the importer's data scope
+    # (dedupe by phone is global; see hotline.customers.services.imports).
+    outside_scope_count = models.PositiveIntegerField(_("merged outside your scope"), default=0)
     rejects_file = models.FileField(_("rejected rows"), upload_to="imports/%Y/%m/", blank=True)
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -1,5 +1,6 @@
 """Reads of customers, always within the reader's data scope (CUS-5)."""
 
+import json
 from datetime import date
 
 from django.db.models import Q
@@ -58,6 +59,15 @@ def _date(value, key: str) -> date:
         ) from exc
 
 
+def _id(value, key: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidData(
+            _("%(key)s must be a number.") % {"key": key}, details={key: [_("Not a number.")]}
+        ) from exc
+
+
 def _plain_condition(key: str, value) -> Q:
     lookups = {
         "q": lambda v: _quick(str(v)),
@@ -67,11 +77,11 @@ def _plain_condition(key: str, value) -> Q:
             | Q(phones__number__contains=phone_digits(v))
         ),
         "kind": lambda v: Q(kind=v),
-        "level": lambda v: Q(level_id=v),
-        "group": lambda v: Q(group_id=v),
+        "level": lambda v: Q(level_id=_id(v, "level")),
+        "group": lambda v: Q(group_id=_id(v, "group")),
         "tag": lambda v: Q(tags__name=v),
-        "source": lambda v: Q(source_id=v),
-        "owner": lambda v: Q(owner_id=v),
+        "source": lambda v: Q(source_id=_id(v, "source")),
+        "owner": lambda v: Q(owner_id=_id(v, "owner")),
         "low_credit": lambda v: Q(low_credit=str(v).lower() in {"1", "true", "yes", "on"}),
         "province": lambda v: (
             Q(addresses__province__icontains=v) | Q(phones__location__icontains=v)
@@ -90,7 +100,11 @@ def _custom_condition(definition, value) -> Q:
     if kind == CustomFieldType.TEXT:
         return Q(**{f"{key}__icontains": str(value).strip()})
     if kind == CustomFieldType.MULTI_CHOICE:
-        return Q(**{f"{key}__icontains": f'"{definition.clean_value(value)[0]}"'})
+        # The list as JSON text: SQLite keeps non-ASCII escaped (\uXXXX), PostgreSQL not.
+        choice = definition.clean_value(value)[0]
+        return Q(**{f"{key}__icontains": json.dumps(choice)}) | Q(
+            **{f"{key}__icontains": json.dumps(choice, ensure_ascii=False)}
+        )
     if kind in (CustomFieldType.NUMBER, CustomFieldType.DATE) and isinstance(value, dict):
         condition = Q()
         if value.get("min") not in (None, ""):

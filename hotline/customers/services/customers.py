@@ -12,7 +12,13 @@ from hotline.core.exceptions import Conflict, InvalidData, NotAllowed
 from hotline.core.permissions import fields_not_editable, require_object_perm, require_perm
 from hotline.core.phones import PhoneInfo, phone_require
 from hotline.customers.events import CustomerCreated, CustomerUpdated
-from hotline.customers.models import ContactRecord, Customer, CustomerAddress, CustomerPhone
+from hotline.customers.models import (
+    ContactRecord,
+    Customer,
+    CustomerAddress,
+    CustomerPhone,
+    CustomerTag,
+)
 
 CUSTOMER_FIELDS = {
     "kind",
@@ -87,8 +93,12 @@ def customer_create(
     require_perm(actor, "customers.add_customer")
     _check_fields(fields, CUSTOMER_FIELDS)
     infos = [phone_require(raw, field="phones") for raw in phones if str(raw).strip()]
-    customer = Customer(name=_check_name(name), **fields)
-    customer.owner = fields.get("owner", actor)
+    owner = fields.pop("owner", actor)
+    if owner is not None and owner != actor:
+        require_perm(actor, "customers.assign_customer")
+    if fields.get("level") is not None:
+        require_perm(actor, "customers.change_memberlevel")
+    customer = Customer(name=_check_name(name), owner=owner, **fields)
     customer.birthday_md = birthday_key(customer.birthday)
     customer.custom_fields = custom_fields_clean(
         Customer, custom_fields or {}, actor=actor, current={}
@@ -121,7 +131,12 @@ def customer_update(
     changed = [name for name, value in fields.items() if getattr(customer, name) != value]
     if "owner" in changed:
         require_perm(actor, "customers.assign_customer")
-    refused = fields_not_editable(actor, Customer, changed)
+    if "level" in changed:
+        require_perm(actor, "customers.change_memberlevel")
+    tags_changed = tags is not None and sorted(t.name for t in customer.tags.all()) != sorted(
+        t.name for t in tags
+    )
+    refused = fields_not_editable(actor, Customer, [*changed, *(["tags"] if tags_changed else [])])
     if refused:
         labels = ", ".join(str(Customer._meta.get_field(f).verbose_name) for f in refused)
         raise NotAllowed(
@@ -137,14 +152,14 @@ def customer_update(
         if cleaned != customer.custom_fields:
             changed.append("custom_fields")
         customer.custom_fields = cleaned
-    customer.save()
-    if tags is not None:
+    # Only the fields of the form: points and value figures are kept by their
+    # own services and must not be overwritten from a stale copy.
+    customer.save(update_fields=[*fields, "birthday_md", "custom_fields", "updated_at"])
+    if tags_changed:
         before = sorted(t.name for t in customer.tags.all())
         customer.tags.set(tags)
-        after = sorted(t.name for t in tags)
-        if before != after:
-            customer.record_change({"tags": [before, after]})
-            changed.append("tags")
+        customer.record_change({"tags": [before, sorted(t.name for t in tags)]})
+        changed.append("tags")
     if changed:
         _announce_updated(customer, changed)
     return customer
@@ -222,3 +237,59 @@ def contact_record_add(*, actor, customer: Customer, channel: str, summary: str,
         at=at or timezone.now(),
         created_by=actor,
     )
+
+
+TAG_MAX_LENGTH = 50
+
+
+def tag_names_parse(text: str) -> list[str]:
+    """Tag names from free text separated by commas (also Chinese ones) or new lines."""
+    for separator in ("，", "、", ";", "；", "\n"):
+        text = (text or "").replace(separator, ",")
+    names = []
+    for part in text.split(","):
+        name = part.strip()[:TAG_MAX_LENGTH]
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+@transaction.atomic
+def customer_tags_resolve(*, actor, names) -> list[CustomerTag]:
+    """The tags of these names, creating the missing ones (for a customer form)."""
+    require_perm(actor, "customers.change_customer")
+    return [CustomerTag.objects.get_or_create(name=name)[0] for name in names]
+
+
+def _check_link(person: Customer, company: Customer) -> None:
+    if company.kind != Customer.Kind.COMPANY:
+        raise InvalidData(
+            _("“%(name)s” is not a company.") % {"name": company},
+            details={"company": [_("Not a company.")]},
+        )
+    if person.pk == company.pk:
+        raise Conflict(_("A customer cannot be its own contact."))
+
+
+@transaction.atomic
+def customer_company_link(*, actor, person: Customer, company: Customer) -> None:
+    """Make ``person`` a contact of ``company`` (CUS-2)."""
+    require_object_perm(actor, person, "change")
+    require_object_perm(actor, company, "view")
+    _check_link(person, company)
+    if person.companies.filter(pk=company.pk).exists():
+        raise Conflict(
+            _("%(person)s is already a contact of %(company)s.")
+            % {"person": person, "company": company}
+        )
+    person.companies.add(company)
+    person.record_change({"companies": [None, str(company)]})
+    _announce_updated(person, ["companies"])
+
+
+@transaction.atomic
+def customer_company_unlink(*, actor, person: Customer, company: Customer) -> None:
+    require_object_perm(actor, person, "change")
+    person.companies.remove(company)
+    person.record_change({"companies": [str(company), None]})
+    _announce_updated(person, ["companies"])

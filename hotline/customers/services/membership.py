@@ -22,6 +22,20 @@ def member_level_save(*, actor, level: MemberLevel | None = None, **fields) -> M
         require_perm(actor, "customers.change_memberlevel")
     for name, value in fields.items():
         setattr(level, name, value)
+    if not (level.code or "").strip() or not (level.name or "").strip():
+        raise InvalidData(
+            _("Give the level a code and a name."),
+            details={
+                key: [_("Required.")]
+                for key in ("code", "name")
+                if not (getattr(level, key) or "").strip()
+            },
+        )
+    if MemberLevel.objects.filter(code=level.code).exclude(pk=level.pk).exists():
+        raise Conflict(
+            _("There is already a level with the code “%(code)s”.") % {"code": level.code},
+            details={"code": [_("Already in use.")]},
+        )
     if level.discount_percent is not None and not (0 <= level.discount_percent <= 100):
         raise InvalidData(
             _("The discount must lie between 0 and 100 %."),
@@ -37,7 +51,7 @@ def customer_set_level(*, actor, customer: Customer, level: MemberLevel | None) 
     require_object_perm(actor, customer, "change")
     require_perm(actor, "customers.change_memberlevel")
     customer.level = level
-    customer.save()
+    customer.save(update_fields=["level", "updated_at"])
     return customer
 
 

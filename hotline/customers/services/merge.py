@@ -49,8 +49,8 @@ def _fill_blanks(survivor: Customer, merged: Customer) -> None:
     for name in FILLABLE:
         if not getattr(survivor, name) and getattr(merged, name):
             setattr(survivor, name, getattr(merged, name))
-    for key, value in merged.custom_fields.items():
-        survivor.custom_fields.setdefault(key, value)
+    # A new dict, not one changed in place, so that the change log sees the fill.
+    survivor.custom_fields = {**merged.custom_fields, **survivor.custom_fields}
     survivor.low_credit = survivor.low_credit or merged.low_credit
     if merged.notes:
         survivor.notes = "\n".join(n for n in (survivor.notes, merged.notes) if n)

@@ -11,6 +11,7 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from hotline.accounts.models import User
 from hotline.core.exceptions import InvalidData
 from hotline.customers.models import ImportJob
+from hotline.customers.selectors.imports import import_jobs_visible
 from hotline.customers.services.exports import XLSX_CONTENT_TYPE, customer_export
 from hotline.customers.services.imports import (
     import_mapping_suggest,
@@ -91,7 +92,7 @@ class ExportIn(Schema):
 
 
 def _job(request, job_id: int) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=job_id)
+    return get_object_or_404(import_jobs_visible(request.user), pk=job_id)
 
 
 @router.post("/imports", response={201: UploadOut}, summary="Upload a file to import")

@@ -1,10 +1,12 @@
 """Phone numbers as dialled or presented by a carrier become E.164 with the
 number's kind, location and carrier (hotline.core.phones)."""
 
+import random
+
 import pytest
 
 from hotline.core.exceptions import InvalidData
-from hotline.core.phones import phone_digits, phone_info, phone_require
+from hotline.core.phones import phone_digits, phone_info, phone_info_fast, phone_require
 
 MOBILE = "+8613800138000"
 LANDLINE = "+8675526417308"
@@ -100,3 +102,12 @@ def test_phone_require_returns_the_info():
 def test_phone_digits_for_partial_search():
     assert phone_digits("+86 138-0013") == "861380013"
     assert phone_digits(None) == ""
+
+
+def test_phone_info_fast_agrees_with_phone_info():
+    rng = random.Random(11)
+    numbers = [f"1{rng.randrange(3, 10)}{rng.randrange(10**9):09d}" for _ in range(3000)]
+    numbers += ["+86 138 0013 8000", "0086-139-0013-9000", "8613700137000", "19912345678"]
+    numbers += ["0755 2641 7308", "010-65529988", "1380013", "12345678901"]
+    for number in numbers:
+        assert phone_info_fast(number) == phone_info(number), number

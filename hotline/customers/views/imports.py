@@ -16,6 +16,7 @@ from hotline.accounts.models import User
 from hotline.core.exceptions import DomainError, InvalidData
 from hotline.customers.models import ImportJob
 from hotline.customers.selectors.customers import PLAIN_CRITERIA
+from hotline.customers.selectors.imports import import_jobs_visible
 from hotline.customers.services.exports import XLSX_CONTENT_TYPE, customer_export
 from hotline.customers.services.imports import (
     import_mapping_suggest,
@@ -72,10 +73,6 @@ class MappingForm(forms.Form):
         return [self[f"col_{index}"] for index in range(len(self.headers))]
 
 
-def _jobs(user):
-    return ImportJob.objects.restrict(user, "view").select_related("created_by")
-
-
 @never_cache
 @login_required
 def import_list(request):
@@ -89,7 +86,7 @@ def import_list(request):
             show_domain_error(form, exc)
         else:
             return redirect("customers:import_detail", job.pk)
-    context = {"form": form, "page": paginate(request, _jobs(request.user))}
+    context = {"form": form, "page": paginate(request, import_jobs_visible(request.user))}
     return render(request, "customers/imports/list.html", context)
 
 
@@ -131,7 +128,7 @@ def _initial_mapping(job: ImportJob, initial: dict) -> dict[str, str]:
 @login_required
 def import_detail(request, pk: int):
     require_view(request.user, IMPORT_PERMISSION)
-    job = get_object_or_404(_jobs(request.user), pk=pk)
+    job = get_object_or_404(import_jobs_visible(request.user), pk=pk)
     if job.status == ImportJob.Status.UPLOADED:
         return _mapping_page(request, job)
     if request.method == "POST" and request.POST.get("action") == "resume":
@@ -146,7 +143,7 @@ def import_detail(request, pk: int):
 @never_cache
 @login_required
 def import_progress(request, pk: int):
-    job = get_object_or_404(_jobs(request.user), pk=pk)
+    job = get_object_or_404(import_jobs_visible(request.user), pk=pk)
     return render(request, "customers/imports/_progress.html", {"job": job})
 
 
@@ -158,7 +155,7 @@ def _xlsx(filename: str, content: bytes) -> HttpResponse:
 
 @login_required
 def import_rejects(request, pk: int):
-    job = get_object_or_404(_jobs(request.user), pk=pk)
+    job = get_object_or_404(import_jobs_visible(request.user), pk=pk)
     if not job.rejects_file:
         return redirect("customers:import_detail", job.pk)
     with job.rejects_file.open("rb") as handle:

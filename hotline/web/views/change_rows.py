@@ -22,7 +22,11 @@ def _label(model, name: str) -> str:
     if name.startswith("cf."):
         return _("Custom field “%(key)s”") % {"key": name[3:]}
     field = _field(model, name)
-    return str(field.verbose_name) if field is not None else name
+    if field is None:
+        return name
+    if hasattr(field, "verbose_name"):
+        return str(field.verbose_name)
+    return str(field.related_model._meta.verbose_name_plural)  # a reverse relation
 
 
 def _shown(value) -> str:
@@ -39,8 +43,8 @@ def _pairs(change):
     model = change.content_type.model_class()
     for name, pair in (change.changes or {}).items():
         field = _field(model, name)
-        if field is not None and not field.editable:
-            continue
+        if field is not None and getattr(field, "concrete", False) and not field.editable:
+            continue  # internal columns (paths, hashes, computed figures)
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         yield model, name, field, old, new
 
@@ -63,6 +67,8 @@ def _related_names(changes) -> dict:
 def _value(field, value, names) -> str:
     if isinstance(field, models.ForeignKey) and value not in (None, ""):
         return names.get((field.related_model, str(value)), f"#{value}")
+    if getattr(field, "choices", None) and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
     return _shown(value)
 
 
@@ -80,5 +86,6 @@ def change_entries(changes) -> list[dict]:
             rows.append(
                 {"field": name, "label": _label(model, name), "old": old_text, "new": new_text}
             )
-        entries.append({"change": change, "rows": rows})
+        if rows or not change.changes:
+            entries.append({"change": change, "rows": rows})
     return entries

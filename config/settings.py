@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "hotline.accounts",
     "hotline.realtime",
     "hotline.customers",
+    "hotline.catalog",
+    "hotline.inventory",
     "hotline.web",
 ]
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
     path("customers/", include("hotline.customers.urls")),
+    path("catalog/", include("hotline.catalog.urls")),
+    path("inventory/", include("hotline.inventory.urls")),
     path("", include("hotline.web.urls")),
 ]
 

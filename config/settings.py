@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "hotline.customers",
     "hotline.catalog",
     "hotline.inventory",
+    "hotline.orders",
     "hotline.web",
 ]
 

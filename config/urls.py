@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/", include("hotline.customers.urls")),
     path("catalog/", include("hotline.catalog.urls")),
     path("inventory/", include("hotline.inventory.urls")),
+    path("orders/", include("hotline.orders.urls")),
     path("", include("hotline.web.urls")),
 ]
 

@@ -19,6 +19,7 @@ from hotline.customers.models import (
     CustomerTag,
     MemberLevel,
 )
+from hotline.customers.panels import HISTORY_SOURCES
 from hotline.customers.selectors.screen_pop import location_split, screen_pop
 from hotline.customers.services.blacklist import blacklist_add, blacklist_report
 
@@ -27,8 +28,9 @@ pytestmark = pytest.mark.django_db
 MOBILE = "+8613800138000"
 LANDLINE = "+8675526417308"
 # The role scopes (permission and data scope), the blacklist, the customers, their
-# tags, links, screen-pop fields and history; not one more per field or customer.
-MAX_QUERIES = 7
+# tags, links and screen-pop fields, and one query per registered history source
+# (contact records, orders); not one more per field or customer.
+MAX_QUERIES = 6 + len(HISTORY_SOURCES)
 
 
 def add_phone(customer, raw, *, primary=False):

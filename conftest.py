@@ -121,3 +121,11 @@ def sample_org(org):
     for user in org.users:
         user.forget_permissions()
     return org
+
+
+@pytest.fixture(autouse=True)
+def _fresh_event_routes():
+    """Owner routes are cached for a second; each test starts without them."""
+    from hotline.core.events import forget_owner_routes
+
+    forget_owner_routes()

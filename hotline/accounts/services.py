@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from hotline.accounts.audit import audit_record
 from hotline.accounts.events import PermissionsChanged
 from hotline.accounts.models import ApiToken, AuditEvent, Department, Role, Team, User
-from hotline.core.events import publish
+from hotline.core.events import forget_owner_routes, publish
 from hotline.core.exceptions import Conflict, InvalidData, NotAllowed
 from hotline.core.permissions import require_object_perm, require_perm
 
@@ -83,10 +83,17 @@ def user_update(*, actor: User, user: User, **fields) -> User:
     _check_team_in_department(
         fields.get("team", user.team), fields.get("department", user.department)
     )
+    moved = any(
+        name in fields and getattr(user, f"{name}_id") != getattr(fields[name], "pk", None)
+        for name in ("team", "department")
+    )
     for name, value in fields.items():
         setattr(user, name, value)
     user.save()
-    if fields.get("is_active") is False:
+    if moved:
+        forget_owner_routes(user.pk)
+    if fields.get("is_active") is False or moved:
+        # Live connections re-subscribe to the groups of the new team/department.
         publish(PermissionsChanged(user_id=user.pk))
     return user
 
@@ -167,11 +174,17 @@ def department_update(*, actor: User, department: Department, **fields) -> Depar
             _("A department cannot be moved under itself or one of its sub-departments."),
             details={"parent": [_("Choose another parent.")]},
         )
+    moved = "parent" in fields and department.parent_id != getattr(parent, "pk", None)
     for name in ("name", "parent", "head"):
         if name in fields:
             setattr(department, name, fields[name])
     department.save()
     _refresh_subtree_paths(department)
+    if moved:
+        forget_owner_routes()
+        members = User.objects.filter(department__path__startswith=department.path)
+        for user_id in members.values_list("pk", flat=True):
+            publish(PermissionsChanged(user_id=user_id))
     return department
 
 

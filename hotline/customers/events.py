@@ -4,14 +4,6 @@ VIEW_CUSTOMER = "customers.view_customer"
 VIEW_BLACKLIST = "customers.view_blacklistentry"
 
 
-def _owner(owner_id):
-    if owner_id is None:
-        return None
-    from hotline.accounts.models import User
-
-    return User.objects.select_related("department").filter(pk=owner_id).first()
-
-
 class CustomerEvent(Event):
     permissions = (VIEW_CUSTOMER,)
 
@@ -20,7 +12,7 @@ class CustomerEvent(Event):
     owner_id: int | None
 
     def audience(self) -> Audience:
-        return Audience.scoped_to_owner(VIEW_CUSTOMER, _owner(self.owner_id))
+        return Audience.scoped_to_owner_id(VIEW_CUSTOMER, self.owner_id)
 
 
 class CustomerCreated(CustomerEvent):

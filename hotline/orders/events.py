@@ -16,10 +16,7 @@ class _OrderEvent(Event):
     status: str
 
     def audience(self) -> Audience:
-        from hotline.accounts.models import User
-
-        owner = User.objects.filter(pk=self.owner_id).first() if self.owner_id else None
-        return Audience.scoped_to_owner(VIEW_ORDER, owner)
+        return Audience.scoped_to_owner_id(VIEW_ORDER, self.owner_id)
 
 
 class OrderCreated(_OrderEvent):

@@ -110,6 +110,10 @@ class Order(ChangeLoggedModel):
         on_delete=models.PROTECT,
         related_name="orders",
     )
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=100, blank=True, db_index=True
+    )
     # The call the order was taken on (set by telephony later); NULL: not taken on a call.
     call_id = models.CharField(  # noqa: DJ001
         _("call"), max_length=64, null=True, blank=True, db_index=True
@@ -122,7 +126,10 @@ class Order(ChangeLoggedModel):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-id"]
-        permissions = [("review_order", _("Can review orders"))]
+        permissions = [
+            ("review_order", _("Can review orders")),
+            ("ship_order", _("Can pick and ship orders")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="orders_order_total"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="orders_order_discount"),

@@ -1,6 +1,6 @@
 """What the default roles may do with orders (merged into the role catalogue).
 Agents take orders; reviewers approve or void them; logistics, warehouse and
-finance see them (their own permissions come with the logistics part)."""
+finance see them; logistics and warehouse keepers pick and ship them."""
 
 _TAKE = ["orders.view_order", "orders.add_order"]
 
@@ -9,8 +9,8 @@ GRANTS = {
     "lead": _TAKE,
     "department_head": _TAKE,
     "order_reviewer": ["orders.view_order", "orders.review_order", "orders.change_order"],
-    "logistics": ["orders.view_order"],
-    "warehouse": ["orders.view_order"],
+    "logistics": ["orders.view_order", "orders.ship_order"],
+    "warehouse": ["orders.view_order", "orders.ship_order"],
     "finance": ["orders.view_order"],
     "admin": ["orders.*"],
 }

@@ -1,9 +1,12 @@
 """Reads of orders, always through the actor's data scope: lists, the
-review queue, one order with its history, lookup by number or phone (ORD-8)."""
+review queue, one order with its history, lookup by number or phone (ORD-8),
+and for logistics (ORD-5) the picking queue and picking lists."""
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 
 from hotline.core.permissions import require_perm
 from hotline.core.phones import phone_digits, phone_info
@@ -156,3 +159,130 @@ def order_quote(*, actor, customer, lines, warehouse=None) -> dict:
             kind = "product" if line.get("product_id") else "bundle"
             row["key"] = f"{kind}:{line.get('product_id') or line.get('bundle_id')}"
     return {"rows": rows, "items_total": total}
+
+
+# Logistics (ORD-5): what waits for picking, what a picking batch takes.
+
+SHIP_ORDER = "orders.ship_order"
+PICKING_PAGE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class PickingRow:
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+
+
+@dataclass
+class PickingList:
+    """The goods a set of orders of one warehouse takes off the shelf."""
+
+    warehouse: object
+    numbers: list[str]
+    rows: list[PickingRow] = field(default_factory=list)
+
+    @property
+    def order_count(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def total_quantity(self) -> int:
+        return sum(row.quantity for row in self.rows)
+
+
+def _chunks(ids, size: int = 1000):
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def products_of_lines(lines) -> dict[int, int]:
+    """Product id → quantity for order lines (``product_id``, ``bundle_id``,
+    ``quantity``), a bundle line counting as its products × quantities."""
+    from hotline.catalog.models import BundleItem
+
+    totals: dict[int, int] = defaultdict(int)
+    bundles: dict[int, int] = defaultdict(int)
+    for product_id, bundle_id, quantity in lines:
+        if product_id:
+            totals[product_id] += quantity
+        else:
+            bundles[bundle_id] += quantity
+    parts = BundleItem.objects.filter(bundle_id__in=list(bundles)).values_list(
+        "bundle_id", "product_id", "quantity"
+    )
+    for bundle_id, product_id, quantity in parts:
+        totals[product_id] += bundles[bundle_id] * quantity
+    return dict(totals)
+
+
+def picking_rows(order_ids) -> list[PickingRow]:
+    """The products (bundles expanded) of these orders with their total
+    quantities, sorted by SKU. Callers pass ids they took from a scoped query."""
+    from hotline.catalog.models import Product
+
+    lines = []
+    for chunk in _chunks(order_ids):
+        lines += (
+            OrderLine.objects.filter(order_id__in=chunk)
+            .order_by()
+            .values("product_id", "bundle_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("product_id", "bundle_id", "total")
+        )
+    totals = products_of_lines(lines)
+    products = Product.objects.filter(pk__in=list(totals)).only("id", "sku", "name")
+    rows = [PickingRow(p.pk, p.sku, p.name, totals[p.pk]) for p in products]
+    return sorted(rows, key=lambda row: (row.sku, row.product_id))
+
+
+def picking_queue(*, actor) -> list[dict]:
+    """Approved orders the actor may pick, per warehouse: the warehouse (None
+    for orders without one), how many, and the oldest ones (urgent first)."""
+    from hotline.inventory.models import Warehouse
+
+    require_perm(actor, SHIP_ORDER)
+    approved = Order.objects.restrict(actor, "ship").filter(status=OrderStatus.APPROVED)
+    counts = approved.values("warehouse_id").annotate(count=Count("id")).order_by()
+    warehouses = Warehouse.objects.in_bulk([c["warehouse_id"] for c in counts if c["warehouse_id"]])
+    groups = []
+    for entry in sorted(counts, key=lambda c: (c["warehouse_id"] is None, c["warehouse_id"] or 0)):
+        orders = approved.filter(warehouse_id=entry["warehouse_id"]).select_related("customer")
+        groups.append(
+            {
+                "warehouse": warehouses.get(entry["warehouse_id"]),
+                "count": entry["count"],
+                "orders": list(orders.order_by("-urgent", "id")[:PICKING_PAGE_ROWS]),
+            }
+        )
+    return groups
+
+
+def picking_in_progress(*, actor, warehouse) -> PickingList:
+    """The picking list of every order of ``warehouse`` now in picking."""
+    require_perm(actor, SHIP_ORDER)
+    orders = Order.objects.restrict(actor, "ship").filter(
+        status=OrderStatus.PICKING, warehouse=warehouse
+    )
+    pairs = list(orders.order_by("id").values_list("id", "number"))
+    return PickingList(
+        warehouse=warehouse,
+        numbers=[number for _pk, number in pairs],
+        rows=picking_rows(pk for pk, _number in pairs),
+    )
+
+
+def delivery_note_orders(*, actor, ids) -> list[Order]:
+    """Orders in scope whose goods have left or are leaving, for delivery notes."""
+    require_perm(actor, VIEW_ORDER)
+    found = []
+    for chunk in _chunks(ids):
+        found += with_details(orders_visible(actor)).filter(
+            pk__in=chunk, status__in=DELIVERY_NOTE_STATUSES
+        )
+    return sorted(found, key=lambda order: order.pk)
+
+
+DELIVERY_NOTE_STATUSES = (OrderStatus.PICKING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)

@@ -1,7 +1,7 @@
 """/orders/: each area keeps its url patterns beside its views."""
 
-from hotline.orders.views import entry, orders
+from hotline.orders.views import entry, logistics, orders
 
 app_name = "orders"
 
-urlpatterns = [*entry.urlpatterns, *orders.urlpatterns]
+urlpatterns = [*entry.urlpatterns, *logistics.urlpatterns, *orders.urlpatterns]

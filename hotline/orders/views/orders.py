@@ -67,6 +67,9 @@ def order_detail(request, pk: int):
         and request.user.has_perm(review.REVIEW_ORDER),
         "voidable": order.status in (OrderStatus.ORDERED, OrderStatus.UNDER_REVIEW, "approved")
         and request.user.has_perm(review.REVIEW_ORDER),
+        "shippable": order.status == OrderStatus.PICKING
+        and request.user.has_perm(selectors.SHIP_ORDER),
+        "has_delivery_note": order.status in selectors.DELIVERY_NOTE_STATUSES,
     }
     return render(request, "orders/detail.html", context)
 

@@ -118,6 +118,25 @@ async def test_new_role_takes_effect_on_a_live_connection(sample_org):
     await agent.disconnect()
 
 
+async def test_a_lead_moved_to_another_team_follows_that_team_live(sample_org):
+    from hotline.accounts.services import user_update
+
+    lead = await connect(sample_org.lead_a)
+    await database_sync_to_async(user_update)(
+        actor=sample_org.admin,
+        user=sample_org.lead_a,
+        department=sample_org.service,
+        team=sample_org.team_c,
+    )
+    envelope = await lead.receive_json_from(timeout=5)
+    assert envelope["type"] == "accounts.permissions_changed"
+    await create_record(sample_org.agent_c1, "service row")
+    await create_record(sample_org.agent_a2, "sales row")
+    # team_a is still led by lead_a, so both teams' rows reach the lead now.
+    assert sorted(await titles_received(lead)) == ["sales row", "service row"]
+    await lead.disconnect()
+
+
 async def test_other_systems_connect_with_an_api_token(sample_org):
     _token, key = await database_sync_to_async(api_token_create)(
         user=sample_org.admin, name="wallboard"

@@ -10,7 +10,4 @@ class SampleRecordSaved(Event):
     owner_id: int | None
 
     def audience(self) -> Audience:
-        from hotline.accounts.models import User
-
-        owner = User.objects.filter(pk=self.owner_id).select_related("department").first()
-        return Audience.scoped_to_owner("sampleapp.view_samplerecord", owner)
+        return Audience.scoped_to_owner_id("sampleapp.view_samplerecord", self.owner_id)

@@ -119,7 +119,9 @@ def order_ship(*, actor, order: Order, carrier: str, tracking_number: str) -> Or
     _shippable(actor, order)
     carrier = _required(carrier, "carrier", _("carrier"))
     tracking_number = _required(tracking_number, "tracking_number", _("tracking number"))
-    locked = Order.objects.select_for_update().select_related("warehouse").get(pk=order.pk)
+    locked = (
+        Order.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=order.pk)
+    )
     if locked.status != OrderStatus.PICKING:
         raise illegal_transition(locked, OrderStatus.SHIPPED)
     if locked.warehouse is None:

@@ -18,15 +18,16 @@ through the selector and through the API with a signed-in session.
 import argparse
 import gc
 import json
-import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchlib
+from benchlib import postgres_drop, postgres_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/hotline_bench"
@@ -81,67 +82,9 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def postgres_admin(url: str):
-    """A connection to the server's maintenance database, and the bench database's name."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if name in ("", "test", "postgres", "template0", "template1"):
-        raise SystemExit(f"Refusing to create or drop the database {name!r}.")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    return psycopg.connect(admin_url, autocommit=True, connect_timeout=3), name
-
-
-def postgres_recreate(url: str) -> bool:
-    try:
-        admin, name = postgres_admin(url)
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({exc.__class__.__name__}: {exc}); skipped.")
-        return False
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return True
-
-
-def postgres_drop(url: str) -> None:
-    admin, name = postgres_admin(url)
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run_child(backend: str, args, database_url: str, data_dir: str) -> dict | None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "HOTLINE_DATA_DIR": data_dir,
-        "DATABASE_URL": database_url,
-        # Persistent connections, as a deployment runs them.
-        "DATABASE_CONN_MAX_AGE": "600",
-        "DEBUG": "0",
-    }
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--worker",
-        backend,
-        "--customers",
-        str(args.customers),
-        "--lookups",
-        str(args.lookups),
-    ]
-    (Path(data_dir) / "static").mkdir(exist_ok=True)
-    result = None
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT) as child:
-        for line in child.stdout:
-            if line.startswith("RESULT "):
-                result = json.loads(line[len("RESULT ") :])
-            else:
-                print(f"[{backend}] {line}", end="", flush=True)
-    return result
+    options = ["--customers", str(args.customers), "--lookups", str(args.lookups)]
+    return benchlib.run_child(__file__, backend, options, database_url, data_dir)
 
 
 def print_table(results: list[dict]) -> None:

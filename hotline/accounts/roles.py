@@ -81,7 +81,8 @@ ROLES: dict[str, RoleSpec] = {
             code="qa",
             name="质检",
             name_en="QA inspector",
-            data_scope=DataScope.DEPARTMENT,
+            # Inspectors score the calls of every team, not those of their own office.
+            data_scope=DataScope.ALL,
             description="听取录音，为通话评分。",
             description_en="Listens to recordings and scores calls.",
         ),
@@ -89,7 +90,8 @@ ROLES: dict[str, RoleSpec] = {
             code="order_reviewer",
             name="订单管理员",
             name_en="Order reviewer",
-            data_scope=DataScope.DEPARTMENT,
+            # The order office reviews the orders that every sales team takes.
+            data_scope=DataScope.ALL,
             description="审核、批准和作废订单。",
             description_en="Reviews, approves and voids orders.",
         ),

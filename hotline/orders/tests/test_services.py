@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from hotline.accounts.models import Role
 from hotline.catalog.models import PriceList, PriceListItem
 from hotline.core.events import subscribe, unsubscribe
 from hotline.core.exceptions import Conflict, InvalidData, NotAllowed
@@ -276,7 +277,12 @@ def test_review_needs_permission_and_scope(org, goods, reviewer, make_user):
     order = make_order(org.agent_a1, customer_with_address(org.agent_a1), tea)
     with pytest.raises(NotAllowed):
         order_approve(actor=org.agent_a1, order=order)
-    outsider = make_user("rev_service", roles=["order_reviewer"], department=org.service)
+    # A reviewer whose role covers only their own department (Service).
+    regional = Role.objects.create(
+        code="regional_reviewer", name="片区审核", data_scope="department"
+    )
+    regional.permissions.set(org.roles["order_reviewer"].permissions.all())
+    outsider = make_user("rev_service", roles=[regional], department=org.service)
     with pytest.raises(NotAllowed):
         order_approve(actor=outsider, order=order)
     order_approve(actor=reviewer, order=order)

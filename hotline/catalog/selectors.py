@@ -116,7 +116,8 @@ def _text_filter(q: str, code_field: str) -> Q:
     q = q.strip()
     condition = Q(name__icontains=q) | Q(**{f"{code_field}__icontains": q})
     if q.isascii() and q.isalnum():
-        condition |= Q(name_initials__startswith=q.lower())
+        # Initials of any word of the name: bjc finds 养生保健茶 (ysbjc).
+        condition |= Q(name_initials__contains=q.lower())
     return condition
 
 

@@ -65,6 +65,11 @@ def test_search_by_initials_name_and_sku(org):
     assert [hit.sku for hit in catalog_search(actor=org.agent_a1, q="hon-0")] == ["HON-01"]
 
 
+def test_initials_of_a_word_inside_the_name_find_the_product(org):
+    make_product("TEA-02", "养生保健茶")
+    assert [hit.sku for hit in catalog_search(actor=org.agent_a1, q="bjc")] == ["TEA-02"]
+
+
 def test_search_needs_permission(db, make_user):
     nobody = make_user("nobody")
     with pytest.raises(NotAllowed):

@@ -106,8 +106,8 @@ def parse_lines(lines) -> list[tuple[object, int]]:
     return parsed
 
 
-def stock_shortages(parsed, warehouse=None) -> list[dict]:
-    """Products of which fewer are on hand than the lines need."""
+def _needed(parsed) -> tuple[dict[int, int], dict[int, str]]:
+    """Product id → quantity the lines need (bundles expanded), and known SKUs."""
     needed: dict[int, int] = defaultdict(int)
     skus = {}
     for item, quantity in parsed:
@@ -117,6 +117,26 @@ def stock_shortages(parsed, warehouse=None) -> list[dict]:
         else:
             for part in item.items.all():
                 needed[part.product_id] += part.quantity * quantity
+    return needed, skus
+
+
+def default_warehouse(parsed):
+    """The first open warehouse (by code) holding everything the lines need,
+    else the first open warehouse: an order always knows where it ships from."""
+    from hotline.inventory.models import Warehouse
+
+    warehouses = list(Warehouse.objects.filter(active=True).order_by("code"))
+    needed, _skus = _needed(parsed)
+    for warehouse in warehouses:
+        available = stock_available_map(product_ids=needed, warehouse=warehouse)
+        if all(available.get(pk, 0) >= quantity for pk, quantity in needed.items()):
+            return warehouse
+    return warehouses[0] if warehouses else None
+
+
+def stock_shortages(parsed, warehouse=None) -> list[dict]:
+    """Products of which fewer are on hand than the lines need."""
+    needed, skus = _needed(parsed)
     if not needed:
         return []
     missing = set(needed) - set(skus)
@@ -278,6 +298,7 @@ def order_create(
     warnings = []
     if customer.low_credit:
         warnings.append({"code": "low_credit", "note": customer.credit_note})
+    warehouse = warehouse or default_warehouse(parsed)
     warnings += stock_shortages(parsed, warehouse)
     order = Order(
         number=order_number_next(),

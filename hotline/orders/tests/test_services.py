@@ -310,3 +310,13 @@ def test_batch_approve_all_or_nothing(
     assert len(events) == 4
     with pytest.raises(InvalidData):
         orders_batch_approve(actor=reviewer, ids=[999999])
+
+
+def test_an_order_without_a_warehouse_ships_from_one_that_holds_the_goods(org, goods):
+    from hotline.catalog.tests.factories import make_warehouse
+
+    tea, _pot, _set, bj = goods
+    make_warehouse("aa", "空仓")  # first by code, but holds nothing
+    order = make_order(org.agent_a1, customer_with_address(org.agent_a1), tea, quantity=3)
+    assert order.warehouse == bj
+    assert not [w for w in order.warnings if w["code"] == "short_stock"]

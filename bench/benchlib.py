@@ -66,3 +66,30 @@ def run_child(script: str, backend: str, options: list[str], database_url: str, 
             else:
                 print(f"[{backend}] {line}", end="", flush=True)
     return result
+
+
+def run_on_databases(args, run_child, prefix: str) -> list[dict]:
+    """Run the child on a temporary SQLite file, then on a fresh PostgreSQL
+    database (unless ``--no-sqlite`` / ``--no-postgres``); clean up unless
+    ``--keep``. Returns the children's results."""
+    import shutil
+    import tempfile
+
+    results = []
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        if not args.no_sqlite:
+            sqlite_url = f"sqlite:///{Path(data_dir) / 'bench.sqlite3'}"
+            results.append(run_child("sqlite", args, sqlite_url, data_dir))
+        if not args.no_postgres and postgres_recreate(args.postgres):
+            try:
+                results.append(run_child("postgres", args, args.postgres, data_dir))
+            finally:
+                if not args.keep:
+                    postgres_drop(args.postgres)
+    finally:
+        if args.keep:
+            print(f"Kept {data_dir}" + ("" if args.no_postgres else f" and {args.postgres}"))
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return [result for result in results if result]

@@ -20,17 +20,14 @@ import argparse
 import gc
 import json
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import benchlib
-from benchlib import postgres_drop, postgres_recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/hotline_bench_orders"
@@ -131,26 +128,7 @@ def main(argv=None) -> None:
     if args.worker:
         worker(args)
         return
-    results = []
-    data_dir = tempfile.mkdtemp(prefix="hotline-bench-orders-")
-    try:
-        sqlite_url = f"sqlite:///{Path(data_dir) / 'bench.sqlite3'}"
-        found = None if args.no_sqlite else run_child("sqlite", args, sqlite_url, data_dir)
-        if found:
-            results.append(found)
-        if not args.no_postgres and postgres_recreate(args.postgres):
-            try:
-                found = run_child("postgres", args, args.postgres, data_dir)
-                if found:
-                    results.append(found)
-            finally:
-                if not args.keep:
-                    postgres_drop(args.postgres)
-    finally:
-        if args.keep:
-            print(f"Kept {data_dir}" + ("" if args.no_postgres else f" and {args.postgres}"))
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+    results = benchlib.run_on_databases(args, run_child, prefix="hotline-bench-orders-")
     if results:
         print_table(results)
 

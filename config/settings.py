@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.inventory",
     "hotline.orders",
+    "hotline.telephony",
+    "hotline.callbacks",
     "hotline.web",
 ]
 
@@ -167,6 +169,15 @@ STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Call recordings and voicemails (TEL-6): a local folder by default.
+    "recordings": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("RECORDINGS_DIR", str(DATA_DIR / "recordings"))},
+    },
+}
 
 # Channel layer: in-memory for one process, Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
@@ -203,4 +214,14 @@ HOTLINE = {
     "PHONE_REGION": env_str("HOTLINE_PHONE_REGION", "CN"),
     # Password of the demo users created by `manage.py demo_data`.
     "DEMO_PASSWORD": env_str("HOTLINE_DEMO_PASSWORD", "hotline-demo"),
+}
+
+TELEPHONY = {
+    # The switch driver: "sim" (in-process simulated switch) for now.
+    "DRIVER": env_str("TELEPHONY_DRIVER", "sim"),
+    # Run the call engine inside the web process (make run); off in tests.
+    "AUTOSTART": env_bool("TELEPHONY_AUTOSTART", True),
+    # Simulated inbound calls per hour in the demo (0: none), and their seed.
+    "SIM_CALLS_PER_HOUR": env_int("SIM_CALLS_PER_HOUR", 30),
+    "SIM_SEED": env_int("SIM_SEED", 1),
 }

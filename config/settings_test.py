@@ -13,7 +13,9 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "recordings": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
+TELEPHONY = {**TELEPHONY, "AUTOSTART": False, "SIM_CALLS_PER_HOUR": 0}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Assertions read messages in English; the browser tests ask for Chinese

@@ -10,6 +10,8 @@ urlpatterns = [
     path("catalog/", include("hotline.catalog.urls")),
     path("inventory/", include("hotline.inventory.urls")),
     path("orders/", include("hotline.orders.urls")),
+    path("telephony/", include("hotline.telephony.urls")),
+    path("callbacks/", include("hotline.callbacks.urls")),
     path("", include("hotline.web.urls")),
 ]
 

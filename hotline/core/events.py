@@ -188,6 +188,34 @@ def publish(event: Event) -> None:
     transaction.on_commit(partial(dispatch, event, str(uuid.uuid4()), timezone.now()))
 
 
+def publish_all(events: list[Event]) -> None:
+    """Announce several events once the transaction commits, in order, with
+    one trip to the channel layer for all of them (the call engine announces
+    a step's changes together)."""
+    if events:
+        transaction.on_commit(partial(_dispatch_all, list(events), timezone.now()))
+
+
+def _dispatch_all(events: list[Event], at: datetime) -> None:
+    batch = []
+    for event in events:
+        for handler in list(_subscribers[type(event)]):
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("Subscriber %r failed on %s", handler, event.type)
+        message = {"type": "event.message", "event": event.envelope(str(uuid.uuid4()), at)}
+        batch.append((event.audience().groups(), message, event.type))
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(_send_batch)(layer, batch)
+
+
+async def _send_batch(layer, batch) -> None:
+    for groups, message, event_type in batch:
+        await _send_to_groups(layer, groups, message, event_type)
+
+
 def dispatch(event: Event, event_id: str, at: datetime) -> None:
     for handler in list(_subscribers[type(event)]):
         try:

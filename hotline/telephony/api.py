@@ -1,0 +1,132 @@
+"""/api/telephony/: agent control — one path for the desktop, SIP phones and
+outside systems (TEL-1) — the initial state of live screens, and (from
+``api_records``) call records, recordings and voicemail."""
+
+from datetime import UTC, datetime
+
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from hotline.telephony.api_records import router as records_router
+from hotline.telephony.engine.runtime import running_engine
+from hotline.telephony.selectors import live
+from hotline.telephony.services import control
+
+router = Router(tags=["telephony"])
+router.add_router("", records_router)
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    extension: str = ""
+    queues: list[str] | None = None
+    ready: bool = True
+
+
+class StateIn(Strict):
+    state: str
+    reason: str = ""
+
+
+class TransferIn(Strict):
+    to: str
+
+
+class DialIn(Strict):
+    number: str
+
+
+class RecordIn(Strict):
+    on: bool
+
+
+class ForceStateIn(Strict):
+    state: str
+    reason: str = ""
+
+
+@router.get(
+    "/agent", summary="My agent state, queues and current call (initial state of the desktop)"
+)
+def agent_me(request):
+    return live.agent_me(actor=request.auth)
+
+
+@router.post("/agent/login", summary="Log in to queues with an extension")
+def agent_login(request, payload: LoginIn):
+    return control.agent_login(actor=request.auth, **payload.dict())
+
+
+@router.post("/agent/logout", summary="Log out of all queues")
+def agent_logout(request):
+    return control.agent_logout(actor=request.auth)
+
+
+@router.post("/agent/state", summary="Ready, or not ready with a reason")
+def agent_state(request, payload: StateIn):
+    return control.agent_state_set(actor=request.auth, state=payload.state, reason=payload.reason)
+
+
+@router.post("/agent/answer", summary="Answer the call that rings")
+def call_answer(request):
+    return control.call_answer(actor=request.auth)
+
+
+@router.post("/agent/hangup", summary="Hang up (or decline a ringing call)")
+def call_hangup(request):
+    return control.call_hangup(actor=request.auth)
+
+
+@router.post("/agent/hold", summary="Put the caller on hold")
+def call_hold(request):
+    return control.call_hold(actor=request.auth, hold=True)
+
+
+@router.post("/agent/unhold", summary="Take the caller off hold")
+def call_unhold(request):
+    return control.call_hold(actor=request.auth, hold=False)
+
+
+@router.post("/agent/transfer", summary="Blind transfer to a queue code or a phone number")
+def call_transfer(request, payload: TransferIn):
+    return control.call_transfer(actor=request.auth, to=payload.to)
+
+
+@router.post("/agent/dial", summary="Call a number: the agent's phone rings first, then the number")
+def call_dial(request, payload: DialIn):
+    return control.call_dial(actor=request.auth, number=payload.number)
+
+
+@router.post("/agent/record", summary="Start or stop recording (on-demand policy)")
+def call_record(request, payload: RecordIn):
+    return control.call_record(actor=request.auth, on=payload.on)
+
+
+@router.get(
+    "/agents", summary="Agents' states within your scope (initial state of the supervisor board)"
+)
+def agents_board(request):
+    return live.agents_board(actor=request.auth)
+
+
+@router.post(
+    "/agents/{agent_id}/state", summary="Supervisor: set an agent ready, not ready or logged out"
+)
+def agent_force_state(request, agent_id: int, payload: ForceStateIn):
+    control.agent_force_state(
+        actor=request.auth, agent_id=agent_id, state=payload.state, reason=payload.reason
+    )
+    return live.agents_board(actor=request.auth)
+
+
+@router.get("/queues/stats", summary="Queue figures today (initial state of the wallboard)")
+def queue_stats(request):
+    return live.queue_stats(actor=request.auth, now=_now())
+
+
+def _now() -> datetime:
+    engine = running_engine()
+    return engine.clock.now() if engine is not None else datetime.now(UTC)

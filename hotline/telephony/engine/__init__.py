@@ -1,0 +1,2 @@
+"""The CTI engine (DESIGN.md "Telephony"): ``Engine`` owns live calls and
+agents; ``runtime`` builds and runs one."""

@@ -1,0 +1,163 @@
+"""The engine of this process: built once, installed, and driven.
+
+With the `sim` driver, ``start_in_background`` (called by the ASGI
+application when ``TELEPHONY["AUTOSTART"]`` is on) runs the engine on a clock
+that follows the wall clock, in a thread of its own, and starts a stream of
+simulated inbound calls at ``SIM_CALLS_PER_HOUR`` against the demo numbers.
+One process runs the engine; it is the single writer of live call state and
+recovers what a previous run left open when it starts.
+"""
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.translation import gettext as _
+
+from hotline.core.exceptions import Conflict
+
+logger = logging.getLogger(__name__)
+TICK_SECONDS = 0.2
+RELOAD_SECONDS = 30
+_engine = None
+_lock = threading.Lock()
+
+
+def current_engine():
+    if _engine is None:
+        raise Conflict(_("The call engine is not running."))
+    return _engine
+
+
+def running_engine():
+    """The engine of this process, or None."""
+    return _engine
+
+
+def engine_install(engine) -> None:
+    global _engine
+    _engine = engine
+
+
+def engine_uninstall() -> None:
+    global _engine
+    _engine = None
+
+
+def sim_register_phones(switch) -> None:
+    """Simulated extensions ring the sim switch's phones; those marked so answer by themselves."""
+    from hotline.telephony.models import Extension
+    from hotline.telephony.switch.sim import PhoneProfile
+
+    for number, auto in Extension.objects.filter(kind=Extension.Kind.SIM).values_list(
+        "number", "auto_answer"
+    ):
+        switch.register_phone(number, PhoneProfile(auto_answer=auto))
+
+
+def sim_engine(*, seed: int = 1, epoch: datetime | None = None, traffic=None):
+    """An engine on the `sim` switch and a virtual clock (not yet started)."""
+    from hotline.telephony.engine.core import Engine
+    from hotline.telephony.switch.clock import VirtualClock
+    from hotline.telephony.switch.sim import SimSwitch
+
+    clock = VirtualClock(epoch)
+    switch = SimSwitch(clock=clock, seed=seed, traffic=traffic)
+    return Engine(switch=switch, clock=clock)
+
+
+def demo_callers(limit: int = 200) -> list[str]:
+    """Known customers' numbers, so simulated calls pop real records."""
+    from hotline.customers.models import CustomerPhone
+
+    return list(CustomerPhone.objects.order_by("id").values_list("number", flat=True)[:limit])
+
+
+def start_in_background() -> bool:
+    """Start the live engine once per process; False when it is off here."""
+    config = settings.TELEPHONY
+    if not config["AUTOSTART"] or config["DRIVER"] != "sim":
+        return False
+    with _lock:
+        if _engine is not None:
+            return True
+        thread = threading.Thread(target=_run_live, name="telephony-engine", daemon=True)
+        thread.start()
+    return True
+
+
+def _build_live():
+    from hotline.telephony.engine.core import engine_start
+    from hotline.telephony.models import DialledNumber
+    from hotline.telephony.switch.sim import SimTraffic
+
+    config = settings.TELEPHONY
+    engine = sim_engine(seed=config["SIM_SEED"], epoch=datetime.now(UTC))
+    sim_register_phones(engine.switch)
+    engine.wall = lambda: _wall_ms(engine)
+    engine_start(engine)
+    called = DialledNumber.objects.order_by("number").values_list("number", flat=True).first()
+    if called and config["SIM_CALLS_PER_HOUR"] > 0:
+        traffic = SimTraffic(
+            switch=engine.switch,
+            called=called,
+            callers=demo_callers(),
+            per_hour=config["SIM_CALLS_PER_HOUR"],
+            seed=config["SIM_SEED"],
+        )
+        traffic.start()
+    engine_install(engine)
+    return engine
+
+
+def _wall_ms(engine) -> int:
+    return int((datetime.now(UTC) - engine.clock.epoch).total_seconds() * 1000)
+
+
+def _run_live() -> None:
+    try:
+        engine = _build_live()
+    except Exception:
+        logger.exception("The call engine could not start")
+        return
+    logger.info("Call engine running on the sim switch")
+    last_reload = time.monotonic()
+    while True:
+        time.sleep(TICK_SECONDS)
+        try:
+            _tick(engine)
+            if time.monotonic() - last_reload > RELOAD_SECONDS:
+                last_reload = time.monotonic()
+                with engine.step():
+                    engine.reload_config()
+                    sim_register_phones(engine.switch)
+                callbacks_round()
+        except Exception:
+            logger.exception("Call engine tick failed")
+        finally:
+            close_old_connections()
+
+
+def callbacks_round() -> None:
+    """Allocate pending callbacks and announce overdue ones, in this process
+    so the alarms reach the browsers of the in-memory channel layer too
+    (``manage.py callbacks_worker`` does the same as a process of its own)."""
+    from hotline.callbacks.services.allocation import callbacks_allocate
+    from hotline.callbacks.services.callbacks import callbacks_overdue_alarm
+    from hotline.callbacks.services.pending import pending_items_alarm
+
+    callbacks_allocate()
+    callbacks_overdue_alarm()
+    pending_items_alarm()
+
+
+def _tick(engine) -> None:
+    with engine.lock:
+        due = engine.clock.next_due()
+        if due is None or due > _wall_ms(engine):
+            return
+        with engine.step():
+            pass  # the step runs the clock up to the wall clock

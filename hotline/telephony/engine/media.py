@@ -117,17 +117,18 @@ class MediaMixin:
         from hotline.callbacks.services.callbacks import callback_create_for_call
         from hotline.telephony.models import Agent
 
-        self.writes.flush()  # the service reads the call as it is now
-        row = Call.objects.select_related("customer__level", "queue").get(pk=call.id)
+        # The call as it is now (its row may still wait for the step's writes).
+        row = Call(
+            pk=call.id,
+            caller=call.caller,
+            customer_id=call.customer_id,
+            queue_id=call.queue_id,
+            priority=call.priority,
+            direction=call.direction,
+        )
         last_user = None
         if self.last_agent(call):
             last_user = Agent.objects.select_related("user").get(pk=call.last_agent_id).user
         callback_create_for_call(
-            call=row,
-            kind=kind,
-            number=call.caller,
-            customer=row.customer,
-            last_agent=last_user,
-            queue=row.queue,
-            at=self.clock.now(),
+            call=row, kind=kind, number=call.caller, last_agent=last_user, at=self.clock.now()
         )

@@ -14,7 +14,31 @@ from hotline.telephony.models import Agent, AgentStateChange, Call, CallLeg
 
 
 def call_insert(**fields) -> int:
-    return Call.objects.create(**fields).pk
+    """The new call's id: one plain INSERT, as it runs for every call."""
+    call = Call(**fields)
+    columns = [f for f in Call._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(getattr(call, f.attname), connection) for f in columns]
+    quote = connection.ops.quote_name
+    # Table and column names come from the model; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(Call._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(values))}) RETURNING {quote('id')}"
+    )
+    return fetch_one(sql, values)[0]
+
+
+def fetch_one(sql: str, params) -> tuple | None:
+    """One row of a statement that runs for every call. On PostgreSQL it is
+    prepared once per connection (planning a small query costs more than
+    running it); elsewhere it goes through Django's cursor."""
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def call_update(call_id: int, **fields) -> None:
@@ -104,13 +128,9 @@ class Writes:
             names = tuple(sorted(fields))
             shapes[(model, key, names)].append((value, fields))
         self.updates = {}
-        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             for (model, key, names), rows in shapes.items():
                 columns = [_field(model, name) for name in names]
-                sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
-                # Table and column names come from the models, values are parameters.
-                sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(key)} = %s"  # noqa: S608
                 params = [
                     [
                         f.get_db_prep_save(fields[n], connection)
@@ -119,4 +139,36 @@ class Writes:
                     + [value]
                     for value, fields in rows
                 ]
-                cursor.executemany(sql, params)
+                if connection.vendor == "postgresql":
+                    _update_from_values(cursor, model, key, columns, params)
+                else:
+                    _update_many(cursor, model, key, columns, params)
+
+
+def _update_many(cursor, model, key: str, columns, params) -> None:
+    """One statement run per row: cheap where the database is in-process."""
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+    # Table and column names come from the models; values are parameters.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(key)} = %s"  # noqa: S608
+    cursor.executemany(sql, params)
+
+
+def _update_from_values(cursor, model, key: str, columns, params, chunk: int = 500) -> None:
+    """All rows in one statement (``UPDATE … FROM (VALUES …)``): one round
+    trip to the server instead of one per row."""
+    quote = connection.ops.quote_name
+    key_field = model._meta.get_field(key)
+    types = [f.db_type(connection) for f in columns] + [key_field.db_type(connection)]
+    names = [f"c{i}" for i in range(len(columns))] + ["k"]
+    row_sql = "(" + ", ".join(f"CAST(%s AS {t})" for t in types) + ")"
+    table = quote(model._meta.db_table)
+    sets = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(columns))
+    for start in range(0, len(params), chunk):
+        part = params[start : start + chunk]
+        values = ", ".join([row_sql] * len(part))
+        sql = (
+            f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v({', '.join(names)}) "  # noqa: S608
+            f"WHERE {table}.{quote(key)} = v.k"
+        )
+        cursor.execute(sql, [value for row in part for value in row])

@@ -122,6 +122,11 @@ def agent_force_state(request, agent_id: int, payload: ForceStateIn):
     return live.agents_board(actor=request.auth)
 
 
+@router.get("/agents/{agent_id}/states", summary="Seconds an agent spent in each state in a period")
+def agent_states(request, agent_id: int, start: datetime, end: datetime):
+    return live.agent_state_durations(actor=request.auth, agent_id=agent_id, start=start, end=end)
+
+
 @router.get("/queues/stats", summary="Queue figures today (initial state of the wallboard)")
 def queue_stats(request):
     return live.queue_stats(actor=request.auth, now=_now())

@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.core.querysets import RestrictedManager
 from hotline.telephony.models.agents import Agent
@@ -171,7 +172,7 @@ class CallLeg(models.Model):
 
 class Recording(models.Model):
     class Kind(models.TextChoices):
-        CALL = "call", _("Call")
+        CALL = "call", pgettext_lazy("recording kind", "Call")
         VOICEMAIL = "voicemail", _("Voicemail")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")

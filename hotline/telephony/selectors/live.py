@@ -155,3 +155,30 @@ def agents_board(*, actor) -> list[dict]:
         "user", "state_reason", "extension"
     )
     return [agent_row(a) for a in agents.order_by("number")]
+
+
+def agent_state_durations(
+    *, actor, agent_id: int, start: datetime, end: datetime
+) -> dict[str, float]:
+    """Seconds an agent spent in each state between ``start`` and ``end``
+    (TEL-1): each state lasts until the agent's next change."""
+    from hotline.telephony.models import AgentStateChange
+
+    own = Agent.objects.filter(pk=agent_id, user=actor).exists()
+    if not own:
+        require_perm(actor, "telephony.view_agentstatechange")
+    changes = (
+        AgentStateChange.objects.filter(agent_id=agent_id)
+        if own
+        else (AgentStateChange.objects.restrict(actor, "view").filter(agent_id=agent_id))
+    )
+    before = changes.filter(at__lt=start).order_by("-at", "-id").values_list("state", "at").first()
+    rows = list(
+        changes.filter(at__gte=start, at__lt=end).order_by("at", "id").values_list("state", "at")
+    )
+    if before is not None:
+        rows.insert(0, (before[0], start))
+    totals: dict[str, float] = {}
+    for (state, at), following in zip(rows, [*rows[1:], (None, end)], strict=True):
+        totals[state] = totals.get(state, 0.0) + (following[1] - at).total_seconds()
+    return totals

@@ -170,3 +170,32 @@ def test_supervisor_forces_a_state_within_scope(world, org, desk):
     assert (
         post(agent, f"/api/telephony/agents/{desk.pk}/state", {"state": "ready"}).status_code == 403
     )
+
+
+def test_state_durations_are_reported_from_the_history(world, org, desk):
+    from datetime import timedelta
+
+    start = world.clock.now()
+    world.login(desk)  # ready at 0
+    world.call("13800138000", talk_ms=30_000)
+    world.advance(2)  # offered at ~0: ringing
+    world.run("agent_answer", agent_id=desk.pk)
+    world.advance(120)  # talks 30 s, after-call work 5 s, then ready
+    end = start + timedelta(seconds=100)
+    mine = client_for(org.agent_a1).get(
+        f"/api/telephony/agents/{desk.pk}/states",
+        {"start": start.isoformat(), "end": end.isoformat()},
+    )
+    durations = mine.json()
+    assert durations["talking"] == 30.0 and durations["after_call"] == 5.0
+    assert sum(durations.values()) == 100.0
+    lead = client_for(org.lead_a).get(
+        f"/api/telephony/agents/{desk.pk}/states",
+        {"start": start.isoformat(), "end": end.isoformat()},
+    )
+    assert lead.json() == durations
+    other = client_for(org.agent_b1).get(
+        f"/api/telephony/agents/{desk.pk}/states",
+        {"start": start.isoformat(), "end": end.isoformat()},
+    )
+    assert other.status_code == 403

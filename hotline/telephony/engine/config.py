@@ -33,6 +33,7 @@ class ConfigMixin:
         self.flows: dict[int, dict] = {}
         self.reasons: dict[str, int] = {}
         self.last_agents: dict[str, int] = {}
+        self.counts_day = None
 
     def reload_config(self) -> None:
         """Queues, flows and numbers as an administrator left them; calls in
@@ -79,10 +80,19 @@ class ConfigMixin:
         """Today's figures, as the initial-state query computes them."""
         from hotline.telephony.selectors.live import day_start, queue_counts
 
-        counts = queue_counts(list(self.queues), day_start(self.clock.now()))
+        self.counts_day = day_start(self.clock.now())
+        counts = queue_counts(list(self.queues), self.counts_day)
         for queue_id, figures in counts.items():
             for name, value in figures.items():
                 setattr(self.queues[queue_id], name, value)
+
+    def roll_over_day(self) -> None:
+        """Queue figures are per local day: at midnight they start again."""
+        from hotline.telephony.selectors.live import day_start
+
+        if self.counts_day is not None and day_start(self.clock.now()) != self.counts_day:
+            self.load_queue_counts()
+            self.dirty_queues.update(self.queues)
 
     def flow_for_number(self, called: str) -> dict | None:
         flow_id = self.numbers.get(called)

@@ -66,6 +66,7 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
                 with transaction.atomic():
                     if self.wall is not None:
                         self.clock.run_until(self.wall())
+                    self.roll_over_day()
                     yield self
                     self.writes.flush()
                     self._flush_events()

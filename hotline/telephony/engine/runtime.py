@@ -24,6 +24,7 @@ TICK_SECONDS = 0.2
 RELOAD_SECONDS = 30
 _engine = None
 _lock = threading.Lock()
+_lock_file = None
 
 
 def current_engine():
@@ -76,14 +77,35 @@ def demo_callers(limit: int = 200) -> list[str]:
     return list(CustomerPhone.objects.order_by("id").values_list("number", flat=True)[:limit])
 
 
+def _hold_engine_lock() -> bool:
+    """Only one process of a machine runs the engine: the first to lock
+    ``engine.lock`` in the data folder (held until the process exits)."""
+    import fcntl
+
+    global _lock_file
+    path = settings.DATA_DIR / "engine.lock"
+    handle = open(path, "a")  # noqa: SIM115 - kept open for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _lock_file = handle
+    return True
+
+
 def start_in_background() -> bool:
-    """Start the live engine once per process; False when it is off here."""
+    """Start the live engine once per machine; False when it is off here
+    (or another process of this machine runs it)."""
     config = settings.TELEPHONY
     if not config["AUTOSTART"] or config["DRIVER"] != "sim":
         return False
     with _lock:
         if _engine is not None:
             return True
+        if not _hold_engine_lock():
+            logger.info("Another process runs the call engine; this one does not")
+            return False
         thread = threading.Thread(target=_run_live, name="telephony-engine", daemon=True)
         thread.start()
     return True

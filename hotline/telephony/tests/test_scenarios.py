@@ -337,3 +337,25 @@ def test_order_status_is_read_back_by_number(world, org):
     spoken = [text for _leg, text in world.switch.prompts]
     assert any(order.number in text for text in spoken)
     assert found.disposition == Call.Disposition.IVR_HANGUP
+
+
+def test_queue_figures_start_again_at_midnight(db, org):
+    from hotline.telephony.tests.conftest import World
+
+    world = World()
+    world.engine = sim_engine(seed=1, epoch=datetime(2026, 1, 5, 15, 58, tzinfo=UTC))  # 23:58 in Shanghai
+    world.switch, world.clock = world.engine.switch, world.engine.clock
+    engine_install(world.engine)
+    q = world.queue("sales", no_agent_action="hangup")
+    world.queue_flow("sales")
+    world.start()
+    world.call("13800138000")
+    world.advance(30)
+    assert world.engine.queues[q.pk].offered == 1
+    world.advance(120)  # past midnight
+    with world.engine.step():
+        pass
+    assert world.engine.queues[q.pk].offered == 0
+    world.call("13800138001")
+    world.advance(30)
+    assert world.engine.queues[q.pk].offered == 1

@@ -135,3 +135,80 @@ def queue_stats(request):
 def _now() -> datetime:
     engine = running_engine()
     return engine.clock.now() if engine is not None else datetime.now(UTC)
+
+
+class MuteIn(Strict):
+    on: bool
+
+
+class DigitsIn(Strict):
+    digits: str
+
+
+class ConsultIn(Strict):
+    to: str
+
+
+class WrapUpIn(Strict):
+    code: str = ""
+    note: str = ""
+    ready: bool = False
+
+
+class MonitorIn(Strict):
+    mode: str
+    extension: str = ""
+
+
+@router.post("/agent/mute", summary="Mute or unmute my side of the call")
+def call_mute(request, payload: MuteIn):
+    return control.call_mute(actor=request.auth, on=payload.on)
+
+
+@router.post("/agent/dtmf", summary="Send DTMF digits to the other party")
+def call_dtmf(request, payload: DigitsIn):
+    return control.call_dtmf(actor=request.auth, digits=payload.digits)
+
+
+@router.post("/agent/consult", summary="Consult an agent or a number; the caller waits on hold")
+def call_consult(request, payload: ConsultIn):
+    return control.call_consult(actor=request.auth, to=payload.to)
+
+
+@router.post(
+    "/agent/consult/complete", summary="Attended transfer: the caller joins the consulted party"
+)
+def call_consult_complete(request):
+    return control.call_consult_complete(actor=request.auth)
+
+
+@router.post("/agent/consult/cancel", summary="Drop the consulted party and go back to the caller")
+def call_consult_cancel(request):
+    return control.call_consult_cancel(actor=request.auth)
+
+
+@router.post("/agent/conference", summary="Three-way call: the caller, me and the consulted party")
+def call_conference(request):
+    return control.call_conference(actor=request.auth)
+
+
+@router.post(
+    "/agent/wrapup", summary="Record the wrap-up code and note; end after-call work with ready"
+)
+def call_wrapup(request, payload: WrapUpIn):
+    return control.call_wrapup(actor=request.auth, **payload.dict())
+
+
+@router.get("/live-calls", summary="Calls in progress within your scope (supervisors)")
+def calls_live(request):
+    return live.calls_live(actor=request.auth)
+
+
+@router.post(
+    "/live-calls/{call_id}/monitor", summary="Supervisor: listen, whisper or barge on a live call"
+)
+def call_monitor(request, call_id: int, payload: MonitorIn):
+    control.call_monitor(
+        actor=request.auth, call_id=call_id, mode=payload.mode, extension=payload.extension
+    )
+    return live.calls_live(actor=request.auth)

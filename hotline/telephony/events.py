@@ -41,6 +41,17 @@ class CallAnswered(_CallEvent):
     type = "telephony.call_answered"
 
 
+class CallUpdated(_CallEvent):
+    """Hold, mute, consultation or conference changed."""
+
+    type = "telephony.call_updated"
+
+    state: str
+    muted: bool
+    consult: dict | None
+    conference: bool
+
+
 class CallEnded(_CallEvent):
     type = "telephony.call_ended"
 

@@ -90,8 +90,9 @@ class AgentMixin:
     def reason_codes(self) -> dict[int, str]:
         return {pk: code for code, pk in self.reasons.items()}
 
-    def agent_call_over(self, agent: AgentRun, call: CallRun, *, talked: bool) -> None:
-        leg = self.legs.get(call.agent_leg) if call.agent_leg else None
+    def agent_call_over(self, agent: AgentRun, call: CallRun, *, talked: bool, leg=False) -> None:
+        if leg is False:
+            leg = self.legs.get(call.agent_leg) if call.agent_leg else None
         agent.call_id = agent.leg_id = None
         if agent.state == A.RINGING:
             self.agent_to(agent, agent.after_state, reason_id=agent.after_reason_id)
@@ -207,8 +208,10 @@ class AgentMixin:
         self.switch.answer(agent.leg_id)
 
     def agent_hangup(self, *, agent_id: int) -> None:
-        _agent, call = self._agent_call(agent_id)
-        if call.state == S.RINGING:
+        agent, call = self._agent_call(agent_id)
+        if call.consult_leg and call.consult_up and call.agent_id == agent_id:
+            self._hand_over(agent, call)  # the agent leaves; the caller stays with the other party
+        elif call.state == S.RINGING:
             self.ring_unanswered(call, cause="rejected")
         elif call.state == S.DIALING:
             self.call_end(call, D.NOT_ANSWERED, side="agent", cause="normal")

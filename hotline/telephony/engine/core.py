@@ -20,6 +20,7 @@ from hotline.telephony import events as ev
 from hotline.telephony.engine import store
 from hotline.telephony.engine.agents import AgentMixin
 from hotline.telephony.engine.config import ConfigMixin
+from hotline.telephony.engine.consult import ConsultMixin
 from hotline.telephony.engine.ivr import IvrMixin
 from hotline.telephony.engine.media import MediaMixin
 from hotline.telephony.engine.queueing import QueueingMixin
@@ -42,7 +43,7 @@ S = Call.State
 D = Call.Disposition
 
 
-class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
+class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, ConsultMixin, AgentMixin):
     def __init__(self, *, switch, clock):
         self.switch, self.clock = switch, clock
         self.lock = threading.RLock()
@@ -167,7 +168,11 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
             self.announce(self.call_event(ev.CallRinging, call, self.agents[leg.agent_id]))
 
     def _on_answered(self, call: CallRun, leg: LegRun, event: LegAnswered) -> None:
-        if leg.switch_id == call.customer_leg and call.direction == Call.Direction.INBOUND:
+        if leg.switch_id == call.consult_leg:
+            self.consult_answered(call, leg)
+        elif leg.kind == CallLeg.Kind.MONITOR:
+            self.monitor_answered(call, leg)
+        elif leg.switch_id == call.customer_leg and call.direction == Call.Direction.INBOUND:
             self.leg_answered(leg)
             self.inbound_answered(call)
         elif leg.kind == CallLeg.Kind.AGENT:
@@ -177,6 +182,12 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
 
     def _on_hung_up(self, call: CallRun, leg: LegRun, event: LegHungUp) -> None:
         remote = event.side == "remote"
+        if leg.switch_id == call.consult_leg:
+            self.consult_gone(call, leg, event.cause)
+            return
+        if leg.kind == CallLeg.Kind.MONITOR:
+            self.monitor_gone(call, leg, event.cause)
+            return
         if leg.kind == CallLeg.Kind.AGENT:
             self.agent_leg_gone(call, leg, event.cause)
             return
@@ -187,7 +198,8 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
         elif state in (S.QUEUED, S.RINGING):
             self.abandon(call, cause=event.cause)
         elif state in (S.CONNECTED, S.ON_HOLD):
-            self.call_end(call, D.ANSWERED, side=side, cause=event.cause)
+            disposition = D.TRANSFERRED if call.transferred_out else D.ANSWERED
+            self.call_end(call, disposition, side=side, cause=event.cause)
         elif state == S.TRANSFERRED:
             self.call_end(call, D.TRANSFERRED, side="system", cause=event.cause)
         elif state == S.DIALING:
@@ -297,6 +309,10 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, AgentMixin):
             queue_ms=call.queue_ms,
             flow_path=call.path,
         )
+        consulted = self.agents.get(call.consult_agent_id) if call.consult_agent_id else None
+        if consulted is not None and consulted.call_id == call.id:
+            consult_leg = self.legs.get(call.consult_leg)
+            self.agent_call_over(consulted, call, talked=call.consult_up, leg=consult_leg)
         if agent is not None and agent.call_id == call.id:
             self.agent_call_over(
                 agent, call, talked=disposition in (D.ANSWERED, D.TRANSFERRED) and call.answered

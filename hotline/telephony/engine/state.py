@@ -117,3 +117,11 @@ class CallRun:
     queue_ms: int = 0
     limit_timer: object = None
     overflows: int = 0
+    muted: bool = False
+    consult_leg: str | None = None
+    consult_agent_id: int | None = None
+    consult_to: str = ""
+    consult_up: bool = False
+    conference: bool = False
+    transferred_out: bool = False
+    monitors: dict = field(default_factory=dict)  # monitor leg → mode

@@ -7,6 +7,7 @@ from hotline.telephony.models.agents import (
     PauseReason,
     RecordingPolicy,
     Skill,
+    WrapUpCode,
 )
 from hotline.telephony.models.calls import Call, CallLeg, HangupSide, Recording, Voicemail
 from hotline.telephony.models.flows import BusinessHours, DialledNumber, IvrFlow
@@ -33,4 +34,5 @@ __all__ = [
     "Skill",
     "Strategy",
     "Voicemail",
+    "WrapUpCode",
 ]

@@ -47,6 +47,24 @@ class PauseReason(ChangeLoggedModel):
         return self.name
 
 
+class WrapUpCode(ChangeLoggedModel):
+    """What came of a call, as the agent records it in after-call work."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        verbose_name = _("wrap-up code")
+        verbose_name_plural = _("wrap-up codes")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
 class Extension(ChangeLoggedModel):
     """A place an agent answers calls: a SIP phone, a browser softphone, or a
     simulated phone of the `sim` switch."""

@@ -95,6 +95,15 @@ class Call(models.Model):
     )
     hangup_cause = models.CharField(_("hangup cause"), max_length=40, blank=True)
     survey_score = models.SmallIntegerField(_("survey score"), null=True, blank=True)
+    wrapup_code = models.ForeignKey(
+        "telephony.WrapUpCode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("wrap-up"),
+    )
+    wrapup_note = models.CharField(_("wrap-up note"), max_length=500, blank=True)
     # [[state, ISO time, note], …]: the call's transitions in order.
     timeline = models.JSONField(_("timeline"), default=list, blank=True)
 

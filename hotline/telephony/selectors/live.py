@@ -10,7 +10,15 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 
 from hotline.core.permissions import require_perm
-from hotline.telephony.models import Agent, AgentState, Call, Queue, QueueMember
+from hotline.telephony.models import (
+    Agent,
+    AgentState,
+    Call,
+    PauseReason,
+    Queue,
+    QueueMember,
+    WrapUpCode,
+)
 
 CONTROL = "telephony.control_agent"
 VIEW_AGENT = "telephony.view_agent"
@@ -117,16 +125,74 @@ def agent_row(agent: Agent) -> dict:
     }
 
 
+def _live_call(call: Call) -> dict:
+    from hotline.telephony.engine.runtime import running_engine
+
+    engine = running_engine()
+    run = engine.calls.get(call.pk) if engine is not None else None
+    consult = None
+    if run is not None and run.consult_leg:
+        consult = {"to": run.consult_to, "state": "connected" if run.consult_up else "ringing"}
+    return {
+        "call_id": call.pk,
+        "state": call.state,
+        "caller": call.caller,
+        "called": call.called,
+        "direction": call.direction,
+        "customer_id": call.customer_id,
+        "blacklisted": call.blacklisted,
+        "queue": call.queue.code if call.queue else None,
+        "started_at": call.started_at.isoformat(),
+        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
+        "muted": bool(run and run.muted),
+        "recording": bool(run and run.recording),
+        "consult": consult,
+        "conference": bool(run and run.conference),
+    }
+
+
+def _after_call(agent: Agent) -> dict | None:
+    """The call whose after-call work runs now, and when it ends by itself."""
+    from hotline.telephony.engine.runtime import running_engine
+
+    engine = running_engine()
+    run = engine.agents.get(agent.pk) if engine is not None else None
+    if agent.state != AgentState.AFTER_CALL or run is None or not run.acw_call_id:
+        return None
+    call = Call.objects.filter(pk=run.acw_call_id).select_related("wrapup_code").first()
+    until = engine.clock.at(run.timer.due).isoformat() if run.timer is not None else None
+    return {
+        "call_id": run.acw_call_id,
+        "until": until,
+        "wrapup_code": call.wrapup_code.code if call and call.wrapup_code else "",
+        "wrapup_note": call.wrapup_note if call else "",
+    }
+
+
 def agent_me(*, actor) -> dict:
-    """The desktop's initial state: my agent state, my queues, my current call."""
+    """The desktop's initial state: my agent state, my queues, my current
+    call, my after-call work, and the codes I choose from."""
     require_perm(actor, CONTROL)
     agent = (
-        Agent.objects.select_related("user", "state_reason", "extension", "current_call")
+        Agent.objects.select_related("user", "state_reason", "extension", "current_call__queue")
         .filter(user=actor)
         .first()
     )
+    reasons = list(
+        PauseReason.objects.filter(active=True)
+        .exclude(code__startswith="system-")
+        .values("code", "name")
+    )
+    codes = list(WrapUpCode.objects.filter(active=True).values("code", "name"))
     if agent is None:
-        return {"agent": None, "queues": [], "call": None}
+        return {
+            "agent": None,
+            "queues": [],
+            "call": None,
+            "after_call": None,
+            "reasons": reasons,
+            "wrapup_codes": codes,
+        }
     queues = QueueMember.objects.filter(agent=agent).select_related("queue").order_by("queue__code")
     call = agent.current_call
     return {
@@ -134,18 +200,35 @@ def agent_me(*, actor) -> dict:
         "queues": [
             {"code": m.queue.code, "name": m.queue.name, "logged_in": m.logged_in} for m in queues
         ],
-        "call": None
-        if call is None
-        else {
-            "call_id": call.pk,
-            "state": call.state,
-            "caller": call.caller,
-            "called": call.called,
-            "direction": call.direction,
-            "customer_id": call.customer_id,
-            "blacklisted": call.blacklisted,
-        },
+        "call": None if call is None or call.state == Call.State.ENDED else _live_call(call),
+        "after_call": _after_call(agent),
+        "reasons": reasons,
+        "wrapup_codes": codes,
     }
+
+
+def calls_live(*, actor) -> list[dict]:
+    """Calls in progress within the supervisor's scope (wallboard, TEL-8)."""
+    require_perm(actor, SUPERVISE)
+    calls = (
+        Call.objects.restrict(actor, "view")
+        .exclude(state=Call.State.ENDED)
+        .select_related("queue", "agent")
+        .order_by("started_at")[:500]
+    )
+    return [
+        {
+            "call_id": c.pk,
+            "state": c.state,
+            "caller": c.caller,
+            "customer_id": c.customer_id,
+            "queue": c.queue.code if c.queue else None,
+            "agent_id": c.agent_id,
+            "agent_number": c.agent.number if c.agent else None,
+            "since": (c.answered_at or c.started_at).isoformat(),
+        }
+        for c in calls
+    ]
 
 
 def agents_board(*, actor) -> list[dict]:

@@ -7,7 +7,15 @@ from django.utils.translation import gettext as _
 from hotline.core.exceptions import Conflict, InvalidData, NotAllowed
 from hotline.core.permissions import require_perm
 from hotline.telephony.engine.runtime import current_engine
-from hotline.telephony.models import Agent, AgentState, Extension, PauseReason, QueueMember
+from hotline.telephony.models import (
+    Agent,
+    AgentState,
+    Call,
+    Extension,
+    PauseReason,
+    QueueMember,
+    WrapUpCode,
+)
 from hotline.telephony.selectors.live import agent_me
 
 CONTROL = "telephony.control_agent"
@@ -131,3 +139,60 @@ def agent_force_state(*, actor, agent_id: int, state: str, reason: str = "") -> 
             engine.agent_logout(agent_id=agent_id)
         else:
             engine.agent_set_state(agent_id=agent_id, state=state, reason_id=_reason(reason))
+
+
+def call_mute(*, actor, on: bool) -> dict:
+    return _command(actor, "agent_mute", on=on)
+
+
+def call_dtmf(*, actor, digits: str) -> dict:
+    return _command(actor, "agent_dtmf", digits=(digits or "").strip())
+
+
+def call_consult(*, actor, to: str) -> dict:
+    return _command(actor, "agent_consult", to=(to or "").strip())
+
+
+def call_consult_complete(*, actor) -> dict:
+    return _command(actor, "agent_consult_complete")
+
+
+def call_consult_cancel(*, actor) -> dict:
+    return _command(actor, "agent_consult_cancel")
+
+
+def call_conference(*, actor) -> dict:
+    return _command(actor, "agent_conference")
+
+
+def _wrapup_code(code: str) -> int | None:
+    if not code:
+        return None
+    found = WrapUpCode.objects.filter(code=code, active=True).first()
+    if found is None:
+        message = _("There is no wrap-up code “%(code)s”.") % {"code": code}
+        raise InvalidData(message, details={"code": [message]})
+    return found.pk
+
+
+def call_wrapup(*, actor, code: str = "", note: str = "", ready: bool = False) -> dict:
+    """The agent records what came of the call, and may end after-call work now."""
+    return _command(actor, "agent_wrapup", code_id=_wrapup_code(code), note=note or "", ready=ready)
+
+
+def call_monitor(*, actor, call_id: int, mode: str, extension: str = "") -> None:
+    """A supervisor listens to, whispers to (the agent only) or barges into a
+    live call within their scope (TEL-8); their extension rings first."""
+    require_perm(actor, SUPERVISE)
+    if not Call.objects.restrict(actor, "view").filter(pk=call_id).exists():
+        raise NotAllowed(
+            _("That call is outside your data scope."), details={"permission": SUPERVISE}
+        )
+    own = Agent.objects.filter(user=actor).select_related("default_extension").first()
+    number = extension or (own.default_extension.number if own and own.default_extension else "")
+    if not Extension.objects.filter(number=number, active=True).exists():
+        message = _("Give the extension that should ring for you.")
+        raise InvalidData(message, details={"extension": [message]})
+    engine = current_engine()
+    with engine.step():
+        engine.monitor_start(call_id=call_id, extension=number, mode=mode)

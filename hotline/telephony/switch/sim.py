@@ -82,6 +82,10 @@ class SimLeg:
     record_from: int | None = None
     record_until: int | None = None
     timers: dict = field(default_factory=dict)
+    muted: bool = False
+    dtmf_sent: str = ""
+    monitoring: str = ""  # listen, whisper or barge (a supervisor's leg)
+    conference: list = field(default_factory=list)
 
 
 class SimSwitch:
@@ -258,7 +262,27 @@ class SimSwitch:
     def monitor(self, leg_id: str, *, supervisor_leg_id: str, mode: str) -> None:
         supervisor = self._live(supervisor_leg_id)
         if supervisor is not None:
-            supervisor.bridged = leg_id
+            supervisor.bridged, supervisor.monitoring = leg_id, mode
+
+    def conference(self, leg_ids: list[str]) -> None:
+        legs = [self._live(leg_id) for leg_id in leg_ids]
+        for leg in legs:
+            if leg is not None:
+                leg.held = False
+                self._cancel(leg, "play", "patience")
+                leg.conference = [
+                    other.id for other in legs if other is not None and other is not leg
+                ]
+
+    def mute(self, leg_id: str, *, on: bool) -> None:
+        leg = self._live(leg_id)
+        if leg is not None:
+            leg.muted = on
+
+    def send_dtmf(self, leg_id: str, *, digits: str) -> None:
+        leg = self._live(leg_id)
+        if leg is not None:
+            leg.dtmf_sent += digits
 
     def hangup(self, leg_id: str, *, cause: str = "normal") -> None:
         leg = self._live(leg_id)

@@ -343,7 +343,9 @@ def test_queue_figures_start_again_at_midnight(db, org):
     from hotline.telephony.tests.conftest import World
 
     world = World()
-    world.engine = sim_engine(seed=1, epoch=datetime(2026, 1, 5, 15, 58, tzinfo=UTC))  # 23:58 in Shanghai
+    world.engine = sim_engine(
+        seed=1, epoch=datetime(2026, 1, 5, 15, 58, tzinfo=UTC)
+    )  # 23:58 in Shanghai
     world.switch, world.clock = world.engine.switch, world.engine.clock
     engine_install(world.engine)
     q = world.queue("sales", no_agent_action="hangup")

@@ -21,9 +21,17 @@ from hotline.telephony.models import (
     Queue,
     QueueMember,
     Skill,
+    WrapUpCode,
 )
 
 HOTLINE = "4008001234"
+WRAPUP_CODES = [
+    ("sale", "成交"),
+    ("no_sale", "未成交"),
+    ("enquiry", "咨询"),
+    ("complaint", "投诉"),
+    ("follow_up", "需回访"),
+]
 REASONS = [("break", "休息"), ("lunch", "午餐"), ("training", "培训"), ("paperwork", "整理资料")]
 FLOW = {
     "hours": {"type": "hours", "hours": None, "open": "menu", "closed": "night"},
@@ -74,6 +82,8 @@ AGENTS = [
     ),
     ("agent2", "1002", "8002", Extension.Kind.SIM, True, ["sales"], {"sales": 2}),
     ("agent3", "1003", "8003", Extension.Kind.SIM, True, ["sales", "service"], {"service": 3}),
+    # The team lead listens in from a simulated phone (supervisor monitoring).
+    ("lead1", "1009", "8009", Extension.Kind.SIM, True, [], {}),
 ]
 
 
@@ -122,7 +132,7 @@ def _agent(user, number, ext_number, kind, auto, queues, skills, all_queues, all
         )
     for code, level in skills.items():
         AgentSkill.objects.create(agent=agent, skill=all_skills[code], level=level)
-    if auto:  # simulated agents start logged in and ready
+    if auto and queues:  # simulated agents start logged in and ready
         now = timezone.now()
         Agent.objects.filter(pk=agent.pk).update(
             state=AgentState.READY, state_since=now, extension=ext
@@ -136,6 +146,8 @@ def load(builder, admin) -> list[str]:
         return []
     for code, name in REASONS:
         PauseReason.objects.create(code=code, name=name)
+    for code, name in WRAPUP_CODES:
+        WrapUpCode.objects.create(code=code, name=name)
     skills = {
         code: Skill.objects.create(code=code, name=name)
         for code, name in [("sales", "购物"), ("service", "售后")]

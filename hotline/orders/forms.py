@@ -42,6 +42,8 @@ class OrderEntryForm(ModelFieldsForm):
     warehouse = forms.ModelChoiceField(
         label=_("Ships from"), queryset=Warehouse.objects.filter(active=True), required=False
     )
+    # The call the order is taken in (the agent desktop passes it).
+    call_id = forms.RegexField(regex=r"^\d{1,18}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +62,7 @@ class OrderEntryForm(ModelFieldsForm):
         data["address"] = self.cleaned_data.get("address")
         data["ad_source"] = self.cleaned_data.get("ad_source")
         data["warehouse"] = self.cleaned_data.get("warehouse")
+        data["call_id"] = self.cleaned_data.get("call_id") or None
         for name in ("shipping_fee", "discount"):
             data[name] = data.get(name) or 0
         address_given = any(

@@ -56,6 +56,17 @@ def _customer(request):
     return get_object_or_404(Customer.objects.restrict(request.user, "view").current(), pk=raw)
 
 
+def _call_visible(user, form) -> bool:
+    """An order names its call only if the agent may see that call."""
+    from hotline.telephony.models import Call
+
+    call_id = form.cleaned_data.get("call_id")
+    if call_id and not Call.objects.restrict(user, "view").filter(pk=int(call_id)).exists():
+        form.add_error(None, _("That call is not yours to link the order to."))
+        return False
+    return True
+
+
 @never_cache
 @login_required
 def order_new(request):
@@ -64,15 +75,16 @@ def order_new(request):
     if customer is None:
         return render(request, "orders/entry/pick_customer.html", {"q": request.GET.get("q", "")})
     lines = _lines_from(request.POST) if request.method == "POST" else []
-    form = OrderEntryForm(request.POST or None, customer=customer)
+    initial = {"call_id": request.GET.get("call", "")}
+    form = OrderEntryForm(request.POST or None, customer=customer, initial=initial)
     placing = request.method == "POST" and "place" in request.POST
     if not placing:
         lines = _edit_lines(request.POST, lines)
-        form = OrderEntryForm(request.POST or None, customer=customer)
+        form = OrderEntryForm(request.POST or None, customer=customer, initial=initial)
         if form.is_bound:
             form.is_valid()
             form._errors = {}  # editing lines: do not shout about fields yet
-    elif form.is_valid():
+    elif form.is_valid() and _call_visible(request.user, form):
         try:
             order = order_create(
                 actor=request.user, customer=customer, lines=lines, **form.service_kwargs()

@@ -293,3 +293,12 @@ def voicemail_unheard_count(*, actor) -> int:
     if not actor.has_perm(VIEW_VOICEMAIL):
         return 0
     return voicemails_visible(actor).filter(heard_at__isnull=True).count()
+
+
+def call_orders(*, actor, call: Call) -> list:
+    """Orders taken in the call (ORD-1), those the user may see."""
+    from hotline.orders.models import Order
+
+    if not actor.has_perm("orders.view_order"):
+        return []
+    return list(Order.objects.restrict(actor, "view").filter(call_id=str(call.pk)).order_by("id"))

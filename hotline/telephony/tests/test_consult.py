@@ -179,3 +179,39 @@ def test_supervisor_listens_then_barges(world, org, floor):
     assert "monitor:listen" in notes and "monitor:barge" in notes
     assert call.legs.get(kind=CallLeg.Kind.MONITOR).state == CallLeg.State.ENDED
     assert_consistent(call)
+
+
+def test_an_order_taken_in_the_call_is_linked_both_ways(world, org, floor):
+    from hotline.orders.tests.factories import customer_with_address, make_goods
+
+    call = connected_call(world)
+    customer = customer_with_address(org.agent_a1)
+    goods = make_goods()
+    client = client_for(org.agent_a1)
+    page = client.get(f"/orders/new/?customer={customer.pk}&call={call.pk}")
+    assert f'value="{call.pk}"' in page.content.decode()
+    form = {
+        "customer": customer.pk,
+        "call_id": call.pk,
+        "item": [f"product:{goods[0].pk}"],
+        "quantity": ["1"],
+        "place": "1",
+        "delivery_method": "courier",
+        "payment_method": "cod",
+        "address": customer.addresses.first().pk,
+        "shipping_fee": "0",
+        "discount": "0",
+    }
+    response = client.post(f"/orders/new/?customer={customer.pk}", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from hotline.orders.models import Order
+
+    order = Order.objects.get()
+    assert order.call_id == str(call.pk)
+    assert f"/telephony/calls/{call.pk}/" in client.get(order.get_absolute_url()).content.decode()
+    assert order.number in client.get(f"/telephony/calls/{call.pk}/").content.decode()
+    other = client_for(org.agent_b1)  # another team's agent cannot link an order to this call
+    form["call_id"] = call.pk
+    refused = other.post(f"/orders/new/?customer={customer.pk}", form)
+    assert refused.status_code in (200, 404)
+    assert Order.objects.count() == 1

@@ -118,6 +118,7 @@ def call_detail(request, pk: int):
         "flow_path": selectors.flow_path_steps(call),
         "recordings": _with_durations(selectors.call_recordings(actor=request.user, call=call)),
         "voicemail": selectors.call_voicemail(actor=request.user, call=call),
+        "orders": selectors.call_orders(actor=request.user, call=call),
     }
     return render(request, "telephony/records/call_detail.html", context)
 

@@ -91,7 +91,7 @@ def _queues() -> dict[str, Queue]:
     sales = Queue.objects.create(
         code="sales",
         name="购物热线",
-        strategy="longest_idle",
+        strategy="fewest_calls",
         max_wait_seconds=90,
         overflow_action="voicemail",
         after_call_seconds=15,

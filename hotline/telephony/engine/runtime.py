@@ -22,6 +22,7 @@ from hotline.core.exceptions import Conflict
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 RELOAD_SECONDS = 30
+DEMO_CALL_DELAY_MS = 3_000
 _engine = None
 _lock = threading.Lock()
 _lock_file = None
@@ -131,8 +132,25 @@ def _build_live():
             seed=config["SIM_SEED"],
         )
         traffic.start()
+        _calls_for_people_who_get_ready(engine, traffic)
     engine_install(engine)
     return engine
+
+
+def _calls_for_people_who_get_ready(engine, traffic) -> None:
+    """In the demo, a person who goes ready in the browser gets a simulated
+    call within seconds instead of waiting for the next random one."""
+    from hotline.core.events import subscribe
+    from hotline.telephony.events import AgentStateChanged
+
+    @subscribe(AgentStateChanged)
+    def on_state(event) -> None:
+        agent = engine.agents.get(event.agent_id)
+        if event.state != "ready" or agent is None or agent.extension in engine.switch.phones:
+            return
+        with engine.lock:
+            if not any(queue.waiting for queue in engine.queues.values()):
+                traffic.soon(DEMO_CALL_DELAY_MS)
 
 
 def _wall_ms(engine) -> int:

@@ -116,7 +116,7 @@ def agent_row(agent: Agent) -> dict:
         "agent_id": agent.pk,
         "user_id": agent.user_id,
         "number": agent.number,
-        "name": agent.user.get_full_name() or agent.user.username,
+        "name": agent.user.display_name,
         "state": agent.state,
         "reason": agent.state_reason.code if agent.state_reason else "",
         "since": agent.state_since.isoformat() if agent.state_since else None,

@@ -396,6 +396,10 @@ class SimTraffic:
         if self.per_hour > 0:
             self._schedule()
 
+    def soon(self, delay_ms: int) -> None:
+        """One more call in ``delay_ms``, besides the stream."""
+        self.switch.clock.call_later(delay_ms, self._place)
+
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -408,6 +412,10 @@ class SimTraffic:
     def _arrive(self) -> None:
         if self._limit is not None and self.placed >= self._limit:
             return
+        self._place()
+        self._schedule()
+
+    def _place(self) -> None:
         caller = (
             self.rng.choice(self.callers)
             if self.callers
@@ -415,4 +423,3 @@ class SimTraffic:
         )
         self.switch.inbound(caller=caller, called=self.called)
         self.placed += 1
-        self._schedule()

@@ -6,6 +6,7 @@ then to the WebSocket groups of the users allowed to see it (see
 ``Audience``). Payloads are pydantic models that forbid unknown fields.
 """
 
+import asyncio
 import logging
 import time
 import uuid
@@ -208,7 +209,7 @@ def _dispatch_all(events: list[Event], at: datetime) -> None:
         batch.append((event.audience().groups(), message, event.type))
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(_send_batch)(layer, batch)
+        _run_sends(_send_batch, layer, batch)
 
 
 async def _send_batch(layer, batch) -> None:
@@ -225,13 +226,40 @@ def dispatch(event: Event, event_id: str, at: datetime) -> None:
     fan_out(event, event_id, at)
 
 
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The event loop that serves the WebSocket connections of this process
+    (the consumer tells it when a client connects)."""
+    global _server_loop
+    _server_loop = loop
+
+
+def _run_sends(coroutine_function, *args) -> None:
+    """Hand the sends to the server's event loop when called from another
+    thread: the in-memory layer's queues belong to that loop, and a put from
+    elsewhere would not wake it. Without a running server loop (management
+    commands, tests without connections) the sends run here."""
+    loop = _server_loop
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if current is not loop:
+            asyncio.run_coroutine_threadsafe(coroutine_function(*args), loop)
+            return
+    async_to_sync(coroutine_function)(*args)
+
+
 def fan_out(event: Event, event_id: str, at: datetime) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     message = {"type": "event.message", "event": event.envelope(event_id, at)}
     # One trip into the event loop for all groups of the event.
-    async_to_sync(_send_to_groups)(layer, event.audience().groups(), message, event.type)
+    _run_sends(_send_to_groups, layer, event.audience().groups(), message, event.type)
 
 
 async def _send_to_groups(layer, groups: list[str], message: dict, event_type: str) -> None:

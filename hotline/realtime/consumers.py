@@ -1,3 +1,4 @@
+import asyncio
 import logging
 from collections import deque
 
@@ -6,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from hotline.accounts.events import PermissionsChanged
+from hotline.core.events import remember_server_loop
 from hotline.realtime.subscriptions import groups_for_user
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.groups_joined: list[str] = []
         self.recent_ids: deque[str] = deque(maxlen=500)
+        remember_server_loop(asyncio.get_running_loop())
         await self.accept()
         await self._subscribe()
         await self.send_json({"type": "hello", "user_id": self.user.pk})
@@ -62,6 +65,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
     async def _leave_all(self):
+        """Leave every group; one that fails (e.g. Redis busy while many
+        clients close at once) does not keep the others joined."""
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                logger.warning("Could not leave group %s", group, exc_info=True)
         self.groups_joined = []

@@ -1,6 +1,7 @@
 from hotline.telephony.views.config import urlpatterns as config_patterns
+from hotline.telephony.views.desk import urlpatterns as desk_patterns
 from hotline.telephony.views.records import urlpatterns as records_patterns
 
 app_name = "telephony"
 
-urlpatterns = [*config_patterns, *records_patterns]
+urlpatterns = [*desk_patterns, *config_patterns, *records_patterns]

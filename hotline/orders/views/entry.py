@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from hotline.catalog.selectors import catalog_search
 from hotline.core.exceptions import DomainError
@@ -56,6 +57,12 @@ def _customer(request):
     return get_object_or_404(Customer.objects.restrict(request.user, "view").current(), pk=raw)
 
 
+def _call_param(request) -> str:
+    """The call the order is taken in, passed along while a customer is picked."""
+    call = request.GET.get("call", "")
+    return call if call.isdigit() else ""
+
+
 def _call_visible(user, form) -> bool:
     """An order names its call only if the agent may see that call."""
     from hotline.telephony.models import Call
@@ -68,12 +75,14 @@ def _call_visible(user, form) -> bool:
 
 
 @never_cache
+@xframe_options_sameorigin  # the agent desktop shows it in a panel during a call
 @login_required
 def order_new(request):
     require_view(request.user, ADD_ORDER)
     customer = _customer(request)
     if customer is None:
-        return render(request, "orders/entry/pick_customer.html", {"q": request.GET.get("q", "")})
+        context = {"q": request.GET.get("q", ""), "call": _call_param(request)}
+        return render(request, "orders/entry/pick_customer.html", context)
     lines = _lines_from(request.POST) if request.method == "POST" else []
     initial = {"call_id": request.GET.get("call", "")}
     form = OrderEntryForm(request.POST or None, customer=customer, initial=initial)
@@ -108,7 +117,8 @@ def customer_pick(request):
     require_view(request.user, ADD_ORDER)
     q = request.GET.get("q", "").strip()
     found = list(customer_quick_search(actor=request.user, q=q)[:20]) if q else []
-    return render(request, "orders/entry/_customers.html", {"customers": found, "q": q})
+    context = {"customers": found, "q": q, "call": _call_param(request)}
+    return render(request, "orders/entry/_customers.html", context)
 
 
 @never_cache

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from hotline.core.exceptions import DomainError
@@ -56,6 +57,7 @@ def _order(request, pk: int) -> Order:
 
 
 @never_cache
+@xframe_options_sameorigin  # shown in the agent desktop's order panel once placed
 @login_required
 def order_detail(request, pk: int):
     order = _order(request, pk)

@@ -60,14 +60,14 @@ def sim_register_phones(switch) -> None:
         switch.register_phone(number, PhoneProfile(auto_answer=auto))
 
 
-def sim_engine(*, seed: int = 1, epoch: datetime | None = None, traffic=None):
+def sim_engine(*, seed: int = 1, epoch: datetime | None = None, traffic=None, run: str = ""):
     """An engine on the `sim` switch and a virtual clock (not yet started)."""
     from hotline.telephony.engine.core import Engine
     from hotline.telephony.switch.clock import VirtualClock
     from hotline.telephony.switch.sim import SimSwitch
 
     clock = VirtualClock(epoch)
-    switch = SimSwitch(clock=clock, seed=seed, traffic=traffic)
+    switch = SimSwitch(clock=clock, seed=seed, traffic=traffic, run=run)
     return Engine(switch=switch, clock=clock)
 
 
@@ -118,7 +118,10 @@ def _build_live():
     from hotline.telephony.switch.sim import SimTraffic
 
     config = settings.TELEPHONY
-    engine = sim_engine(seed=config["SIM_SEED"], epoch=datetime.now(UTC))
+    started = datetime.now(UTC)
+    engine = sim_engine(
+        seed=config["SIM_SEED"], epoch=started, run=f"{int(started.timestamp() * 1000):x}"
+    )
     sim_register_phones(engine.switch)
     engine.wall = lambda: _wall_ms(engine)
     engine_start(engine)

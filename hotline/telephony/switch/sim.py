@@ -89,7 +89,9 @@ class SimLeg:
 
 
 class SimSwitch:
-    def __init__(self, *, clock, seed: int = 1, traffic: TrafficProfile | None = None):
+    def __init__(
+        self, *, clock, seed: int = 1, traffic: TrafficProfile | None = None, run: str = ""
+    ):
         self.clock = clock
         self.rng = random.Random(seed)  # noqa: S311 - a simulation, repeatable by its seed
         self.traffic = traffic or TrafficProfile()
@@ -98,6 +100,9 @@ class SimSwitch:
         self.outbound: dict[str, CallerProfile] = {}
         self._listener = None
         self._ids = itertools.count(1)
+        # Leg ids of this run: a switch that starts again must not reuse the
+        # ids of legs already on record.
+        self.run = f"-{run}" if run else ""
         self.prompts: list[tuple[str, str]] = []  # (leg, text or audio) of every prompt played
 
     # --- what tests, the demo and benchmarks do to the simulated world ---
@@ -112,7 +117,7 @@ class SimSwitch:
         self.outbound[number] = profile
 
     def inbound(self, *, caller: str, called: str, profile: CallerProfile | None = None) -> str:
-        leg = SimLeg(id=f"sim-in-{next(self._ids)}", remote=caller, inbound=True)
+        leg = SimLeg(id=f"sim{self.run}-in-{next(self._ids)}", remote=caller, inbound=True)
         leg.profile = profile or self.random_caller()
         self.legs[leg.id] = leg
         self._emit(LegCreated(leg.id, caller=caller, called=called), 0)

@@ -21,7 +21,7 @@ from hotline.telephony.models import (
     Recording,
     Voicemail,
 )
-from hotline.telephony.switch.sim import SimTraffic, TrafficProfile
+from hotline.telephony.switch.sim import CallerProfile, PhoneProfile, SimTraffic, TrafficProfile
 from hotline.telephony.tests.conftest import HOTLINE
 
 DAY_FLOW = {
@@ -184,6 +184,29 @@ def test_restart_closes_calls_in_progress_and_frees_agents(world, org):
     assert b.state == AgentState.LOGGED_OUT
     assert CallbackTask.objects.get().kind == "lost"  # the caller who was waiting
     assert fresh.agents[a.pk].state == AgentState.NOT_READY  # still logged in, in the new engine
+
+
+def test_a_restarted_switch_does_not_reuse_leg_ids(world, org):
+    q = world.queue("sales")
+    agent = world.agent(org.agent_a1, "100", queues=[q])
+    world.queue_flow("sales")
+    world.start()
+    world.login(agent)
+    world.call("13800138000", talk_ms=5_000)
+    world.advance(30)
+    fresh = sim_engine(seed=1, epoch=world.clock.now(), run="second")
+    fresh.switch.register_phone("8100", PhoneProfile(answer_ms=1_000))
+    engine_install(fresh)
+    engine_start(fresh)
+    assert fresh.agents[agent.pk].state == AgentState.READY  # was ready, stays ready
+    fresh.switch.inbound(caller="13800138001", called=HOTLINE, profile=CallerProfile(talk_ms=5_000))
+    fresh.advance(30_000)
+    assert Call.objects.filter(disposition="answered").count() == 2
+    assert (
+        len(set(CallLeg.objects.values_list("switch_id", flat=True)))
+        == CallLeg.objects.count()
+        == 4
+    )
 
 
 def simulated_hour(seed: int) -> list[tuple]:

@@ -9,6 +9,7 @@ MENU = [
         position=21,
         items=(
             MenuItem(_("Agent desktop"), "telephony:desk", "telephony.control_agent"),
+            MenuItem(_("Wallboard"), "telephony:wallboard", "telephony.supervise_agent"),
             MenuItem(_("Call records"), "telephony:call_list", "telephony.view_call"),
             MenuItem(_("Recordings"), "telephony:recording_list", "telephony.view_recording"),
             MenuItem(_("Voicemail"), "telephony:voicemail_list", "telephony.view_voicemail"),

@@ -50,14 +50,16 @@ def engine_uninstall() -> None:
 
 
 def sim_register_phones(switch) -> None:
-    """Simulated extensions ring the sim switch's phones; those marked so answer by themselves."""
+    """Every extension is a phone of the sim switch: simulated ones marked so
+    answer by themselves; the others (browser, SIP) ring until the person
+    answers through the API."""
     from hotline.telephony.models import Extension
     from hotline.telephony.switch.sim import PhoneProfile
 
-    for number, auto in Extension.objects.filter(kind=Extension.Kind.SIM).values_list(
-        "number", "auto_answer"
+    for number, kind, auto in Extension.objects.filter(active=True).values_list(
+        "number", "kind", "auto_answer"
     ):
-        switch.register_phone(number, PhoneProfile(auto_answer=auto))
+        switch.register_phone(number, PhoneProfile(auto_answer=auto and kind == Extension.Kind.SIM))
 
 
 def sim_engine(*, seed: int = 1, epoch: datetime | None = None, traffic=None, run: str = ""):

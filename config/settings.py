@@ -186,7 +186,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Many clients closing at once each leave their groups: a pool of
+                # the library's default size (100) runs dry.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
+                    }
+                ],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "hotline"),
             },
         }

@@ -109,6 +109,7 @@ def test_s1_inbound_sale_from_ring_to_wrap_up(
             "data-state", "ringing"
         )  # before answering
         timings = page.evaluate("() => window.hotlinePopTimings")
+        print(f"screen pop painted after ringing: {timings} ms")
         assert timings and max(timings.values()) <= POP_TARGET_MS, timings
         page.locator('[data-action="answer"]').click()
         expect(page.locator("#agent-state")).to_have_attribute("data-state", "talking")

@@ -249,6 +249,18 @@ def _lines(order: Order, parsed, customer) -> list[OrderLine]:
     return rows
 
 
+def _call_check(actor, call_id) -> None:
+    """An order taken in a call names a call the agent may see."""
+    if not call_id:
+        return
+    from hotline.telephony.models import Call
+
+    text = str(call_id)
+    if not text.isdigit() or not Call.objects.restrict(actor, "view").filter(pk=int(text)).exists():
+        message = _("That call is not yours to link the order to.")
+        raise InvalidData(message, details={"call_id": [message]})
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -294,6 +306,7 @@ def order_create(
         )
     if invoice and not (invoice_title or "").strip():
         raise InvalidData(_("Give the invoice title."), details={"invoice_title": [_("Required.")]})
+    _call_check(actor, call_id)
     source = _ad_source(ad_source, customer)
     warnings = []
     if customer.low_credit:

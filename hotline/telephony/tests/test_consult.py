@@ -215,3 +215,31 @@ def test_an_order_taken_in_the_call_is_linked_both_ways(world, org, floor):
     refused = other.post(f"/orders/new/?customer={customer.pk}", form)
     assert refused.status_code in (200, 404)
     assert Order.objects.count() == 1
+
+
+def test_the_order_api_links_only_a_call_the_agent_may_see(world, org, floor):
+    from hotline.orders.tests.factories import customer_with_address, make_goods
+
+    call = connected_call(world)
+    customer = customer_with_address(org.agent_a1)
+    goods = make_goods()
+    body = {
+        "customer_id": customer.pk,
+        "lines": [{"product_id": goods[0].pk, "quantity": 1}],
+        "address_id": customer.addresses.first().pk,
+        "call_id": str(call.pk),
+    }
+    other_customer = customer_with_address(org.agent_b1)
+    refused = post(
+        client_for(org.agent_b1),
+        "/api/orders/",
+        {
+            **body,
+            "customer_id": other_customer.pk,
+            "address_id": other_customer.addresses.first().pk,
+        },
+    )
+    assert refused.status_code == 422 and "call_id" in refused.json()["error"]["details"]
+    taken = post(client_for(org.agent_a1), "/api/orders/", body)
+    assert taken.status_code in (200, 201), taken.content
+    assert taken.json()["call_id"] == str(call.pk)

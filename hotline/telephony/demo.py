@@ -25,6 +25,7 @@ from hotline.telephony.models import (
 )
 
 HOTLINE = "4008001234"
+PROGRAMME_LINE = "4008005678"
 WRAPUP_CODES = [
     ("sale", "成交"),
     ("no_sale", "未成交"),
@@ -77,7 +78,7 @@ AGENTS = [
         "8001",
         Extension.Kind.WEBRTC,
         False,
-        ["sales", "service"],
+        ["tv", "sales", "service"],
         {"sales": 3, "service": 2},
     ),
     ("agent2", "1002", "8002", Extension.Kind.SIM, True, ["sales"], {"sales": 2}),
@@ -91,7 +92,7 @@ def _queues() -> dict[str, Queue]:
     sales = Queue.objects.create(
         code="sales",
         name="购物热线",
-        strategy="fewest_calls",
+        strategy="longest_idle",
         max_wait_seconds=90,
         overflow_action="voicemail",
         after_call_seconds=15,
@@ -104,7 +105,18 @@ def _queues() -> dict[str, Queue]:
         overflow_action="voicemail",
         after_call_seconds=20,
     )
-    return {"sales": sales, "service": service}
+    # The TV programme's own line, answered by the people at the browser.
+    tv = Queue.objects.create(
+        code="tv",
+        name="节目专线",
+        strategy="longest_idle",
+        max_wait_seconds=120,
+        overflow_action="queue",
+        overflow_queue=sales,
+        no_agent_action="queue",
+        after_call_seconds=30,
+    )
+    return {"sales": sales, "service": service, "tv": tv}
 
 
 def _flow() -> IvrFlow:
@@ -118,6 +130,14 @@ def _flow() -> IvrFlow:
         name="热线日夜流程", description="营业时间菜单，夜间留言", start="hours", nodes=nodes
     )
     DialledNumber.objects.create(number=HOTLINE, label="电视购物热线", flow=flow)
+    # The number shown during the TV programme rings its queue directly.
+    direct = IvrFlow.objects.create(
+        name="节目专线",
+        description="直接进入节目专线队列",
+        start="tv",
+        nodes={"tv": {"type": "queue", "queue": "tv"}},
+    )
+    DialledNumber.objects.create(number=PROGRAMME_LINE, label="电视节目专线", flow=direct)
     return flow
 
 

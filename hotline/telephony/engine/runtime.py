@@ -137,12 +137,26 @@ def _build_live():
             seed=config["SIM_SEED"],
         )
         traffic.start()
-        _calls_for_people_who_get_ready(engine, traffic)
+        _calls_for_people_who_get_ready(engine, traffic, direct_line(engine) or called)
     engine_install(engine)
     return engine
 
 
-def _calls_for_people_who_get_ready(engine, traffic) -> None:
+def direct_line(engine) -> str | None:
+    """A dialled number whose flow goes straight to a queue (no menu, no
+    business hours), if there is one."""
+    from hotline.telephony.models import DialledNumber
+
+    for number, flow_id in DialledNumber.objects.order_by("number").values_list(
+        "number", "flow_id"
+    ):
+        flow = engine.flows.get(flow_id) or {}
+        if flow.get("nodes", {}).get(flow.get("start"), {}).get("type") == "queue":
+            return number
+    return None
+
+
+def _calls_for_people_who_get_ready(engine, traffic, called: str) -> None:
     """In the demo, a person who goes ready in the browser gets a simulated
     call within seconds instead of waiting for the next random one."""
     from hotline.core.events import subscribe
@@ -151,11 +165,12 @@ def _calls_for_people_who_get_ready(engine, traffic) -> None:
     @subscribe(AgentStateChanged)
     def on_state(event) -> None:
         agent = engine.agents.get(event.agent_id)
-        if event.state != "ready" or agent is None or agent.extension in engine.switch.phones:
-            return
+        phone = engine.switch.phones.get(agent.extension) if agent is not None else None
+        if event.state != "ready" or agent is None or (phone is not None and phone.auto_answer):
+            return  # not ready, or a simulated agent
         with engine.lock:
             if not any(queue.waiting for queue in engine.queues.values()):
-                traffic.soon(DEMO_CALL_DELAY_MS)
+                traffic.soon(DEMO_CALL_DELAY_MS, called=called)
 
 
 def _wall_ms(engine) -> int:

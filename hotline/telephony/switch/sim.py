@@ -401,9 +401,10 @@ class SimTraffic:
         if self.per_hour > 0:
             self._schedule()
 
-    def soon(self, delay_ms: int) -> None:
-        """One more call in ``delay_ms``, besides the stream."""
-        self.switch.clock.call_later(delay_ms, self._place)
+    def soon(self, delay_ms: int, *, called: str | None = None) -> None:
+        """One more call in ``delay_ms``, besides the stream (to ``called``,
+        by default the stream's number), from a caller who waits a while."""
+        self.switch.clock.call_later(delay_ms, self._place, called, True)
 
     def stop(self) -> None:
         if self._timer is not None:
@@ -420,11 +421,14 @@ class SimTraffic:
         self._place()
         self._schedule()
 
-    def _place(self) -> None:
+    def _place(self, called: str | None = None, patient: bool = False) -> None:
         caller = (
             self.rng.choice(self.callers)
             if self.callers
             else f"1380000{self.rng.randrange(10000):04d}"
         )
-        self.switch.inbound(caller=caller, called=self.called)
+        profile = self.switch.random_caller()
+        if patient:
+            profile.patience_ms = max(profile.patience_ms, 120_000)
+        self.switch.inbound(caller=caller, called=called or self.called, profile=profile)
         self.placed += 1

@@ -38,6 +38,7 @@ async def test_call_events_reach_the_agent_and_states_reach_supervisors_in_scope
     agent_ws = await connect(org.agent_a1)
     lead_ws = await connect(org.lead_a)  # leads agent_a1's team
     other_ws = await connect(org.agent_b1)  # another team's agent
+    teammate_ws = await connect(org.agent_a2)  # an agent of the same team
     admin_ws = await connect(org.admin)
     agent_id = await database_sync_to_async(run_a_call)(org)
 
@@ -64,7 +65,8 @@ async def test_call_events_reach_the_agent_and_states_reach_supervisors_in_scope
     assert not any(e["type"].startswith("telephony.call_") for e in seen_by_lead)
 
     assert await received(other_ws) == []
+    assert await received(teammate_ws) == []  # agents see only their own calls and state
     stats = [e for e in await received(admin_ws) if e["type"] == "telephony.queue_stats"]
     assert stats and stats[-1]["data"]["answered"] == 1
-    for ws in (agent_ws, lead_ws, other_ws, admin_ws):
+    for ws in (agent_ws, lead_ws, other_ws, teammate_ws, admin_ws):
         await ws.disconnect()

@@ -5,6 +5,8 @@
 //   every reconnect, so a reload or a network drop loses nothing.
 //   The screen pop of a call is kept in sessionStorage under its call id.
 
+import { clock, el, fmt, request as sharedRequest } from "./live.js";
+
 const root = document.getElementById("desk");
 const T = JSON.parse(document.getElementById("desk-strings").textContent);
 const URLS = JSON.parse(document.getElementById("desk-urls").textContent);
@@ -20,33 +22,6 @@ let liveCallId = null;
 
 // --- helpers -----------------------------------------------------------------
 
-function fmt(text, values) {
-  return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? values[key] : ""));
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-}
-
 function when(iso) {
   return iso ? new Date(iso).toLocaleString(document.documentElement.lang || undefined) : "";
 }
@@ -57,24 +32,8 @@ function showError(message) {
   box.hidden = !message;
 }
 
-async function request(method, url, body) {
-  const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (method !== "GET") {
-    options.headers["Content-Type"] = "application/json";
-    options.headers["X-CSRFToken"] = CSRF;
-    options.body = JSON.stringify(body || {});
-  }
-  let response;
-  try {
-    response = await fetch(url, options);
-  } catch {
-    throw new Error(T.request_failed);
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error(data?.error?.message || data?.detail || T.request_failed);
-  }
-  return data;
+function request(method, url, body) {
+  return sharedRequest(method, url, body, { csrf: CSRF, failedText: T.request_failed });
 }
 
 // A POST to the agent API answers the new snapshot.

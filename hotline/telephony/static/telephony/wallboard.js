@@ -7,6 +7,8 @@
 //   /ws/events/ update it. Every reconnect fetches everything again.
 //   Times (longest wait, time in state, call duration) tick in the browser.
 
+import { clock, el, request as sharedRequest } from "./live.js";
+
 const root = document.getElementById("wallboard");
 const T = JSON.parse(document.getElementById("wallboard-strings").textContent);
 const URLS = JSON.parse(document.getElementById("wallboard-urls").textContent);
@@ -20,29 +22,6 @@ let calls = [];
 let controlsOn = true; // the live-call list and monitor buttons (off when the API refuses)
 
 // --- helpers -----------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
-}
 
 function elapsed(iso) {
   return iso ? clock((Date.now() - Date.parse(iso)) / 1000) : "—";
@@ -58,26 +37,8 @@ function message(id, text) {
   box.hidden = !text;
 }
 
-async function request(method, url, body) {
-  const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (method !== "GET") {
-    options.headers["Content-Type"] = "application/json";
-    options.headers["X-CSRFToken"] = CSRF;
-    options.body = JSON.stringify(body || {});
-  }
-  let response;
-  try {
-    response = await fetch(url, options);
-  } catch {
-    throw new Error(T.request_failed);
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error(data?.error?.message || data?.detail || T.request_failed);
-    error.status = response.status;
-    throw error;
-  }
-  return data;
+function request(method, url, body) {
+  return sharedRequest(method, url, body, { csrf: CSRF, failedText: T.request_failed });
 }
 
 // --- queues ------------------------------------------------------------------

@@ -186,44 +186,35 @@ def unsubscribe(event_type: type[Event], handler: Callable) -> None:
 def publish(event: Event) -> None:
     """Announce ``event`` once the current transaction commits (at once when
     there is none); a rolled-back change announces nothing."""
-    transaction.on_commit(partial(dispatch, event, str(uuid.uuid4()), timezone.now()))
+    publish_all([event])
 
 
 def publish_all(events: list[Event]) -> None:
-    """Announce several events once the transaction commits, in order, with
-    one trip to the channel layer for all of them (the call engine announces
-    a step's changes together)."""
+    """Announce events once the transaction commits, in order, with one trip
+    to the channel layer for all of them (the call engine announces a step's
+    changes together)."""
     if events:
-        transaction.on_commit(partial(_dispatch_all, list(events), timezone.now()))
+        transaction.on_commit(partial(dispatch, list(events), timezone.now()))
 
 
-def _dispatch_all(events: list[Event], at: datetime) -> None:
-    batch = []
-    for event in events:
-        for handler in list(_subscribers[type(event)]):
-            try:
-                handler(event)
-            except Exception:
-                logger.exception("Subscriber %r failed on %s", handler, event.type)
-        message = {"type": "event.message", "event": event.envelope(str(uuid.uuid4()), at)}
-        batch.append((event.audience().groups(), message, event.type))
-    layer = get_channel_layer()
-    if layer is not None:
-        _run_sends(_send_batch, layer, batch)
-
-
-async def _send_batch(layer, batch) -> None:
-    for groups, message, event_type in batch:
-        await _send_to_groups(layer, groups, message, event_type)
-
-
-def dispatch(event: Event, event_id: str, at: datetime) -> None:
+def _notify_subscribers(event: Event) -> None:
     for handler in list(_subscribers[type(event)]):
         try:
             handler(event)
         except Exception:
             logger.exception("Subscriber %r failed on %s", handler, event.type)
-    fan_out(event, event_id, at)
+
+
+def dispatch(events: list[Event], at: datetime) -> None:
+    """In-process subscribers first, then the WebSocket groups of each event."""
+    batch = []
+    for event in events:
+        _notify_subscribers(event)
+        message = {"type": "event.message", "event": event.envelope(str(uuid.uuid4()), at)}
+        batch.append((event.audience().groups(), message, event.type))
+    layer = get_channel_layer()
+    if layer is not None:
+        _run_sends(_send_batch, layer, batch)
 
 
 _server_loop: asyncio.AbstractEventLoop | None = None
@@ -253,18 +244,14 @@ def _run_sends(coroutine_function, *args) -> None:
     async_to_sync(coroutine_function)(*args)
 
 
-def fan_out(event: Event, event_id: str, at: datetime) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = {"type": "event.message", "event": event.envelope(event_id, at)}
-    # One trip into the event loop for all groups of the event.
-    _run_sends(_send_to_groups, layer, event.audience().groups(), message, event.type)
-
-
 async def _send_to_groups(layer, groups: list[str], message: dict, event_type: str) -> None:
     for group in groups:
         try:
             await layer.group_send(group, message)
         except Exception:
             logger.exception("Could not send %s to group %s", event_type, group)
+
+
+async def _send_batch(layer, batch) -> None:
+    for groups, message, event_type in batch:
+        await _send_to_groups(layer, groups, message, event_type)

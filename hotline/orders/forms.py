@@ -42,7 +42,9 @@ class OrderEntryForm(ModelFieldsForm):
     warehouse = forms.ModelChoiceField(
         label=_("Ships from"), queryset=Warehouse.objects.filter(active=True), required=False
     )
-    # The call the order is taken in (the agent desktop passes it).
+    # The call the order is taken in (the agent desktop passes it); the
+    # service's refusal of a call is shown above the form, the field is hidden.
+    error_field_map = {"call_id": "__all__"}
     call_id = forms.RegexField(regex=r"^\d{1,18}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, customer=None, **kwargs):

@@ -63,17 +63,6 @@ def _call_param(request) -> str:
     return call if call.isdigit() else ""
 
 
-def _call_visible(user, form) -> bool:
-    """An order names its call only if the agent may see that call."""
-    from hotline.telephony.models import Call
-
-    call_id = form.cleaned_data.get("call_id")
-    if call_id and not Call.objects.restrict(user, "view").filter(pk=int(call_id)).exists():
-        form.add_error(None, _("That call is not yours to link the order to."))
-        return False
-    return True
-
-
 @never_cache
 @xframe_options_sameorigin  # the agent desktop shows it in a panel during a call
 @login_required
@@ -93,7 +82,7 @@ def order_new(request):
         if form.is_bound:
             form.is_valid()
             form._errors = {}  # editing lines: do not shout about fields yet
-    elif form.is_valid() and _call_visible(request.user, form):
+    elif form.is_valid():
         try:
             order = order_create(
                 actor=request.user, customer=customer, lines=lines, **form.service_kwargs()

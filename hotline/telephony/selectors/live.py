@@ -66,18 +66,13 @@ def queue_stats(*, actor, now: datetime) -> list[dict]:
     require_perm(actor, SUPERVISE)
     queues = list(Queue.objects.filter(active=True).order_by("code"))
     counts = queue_counts([q.pk for q in queues], day_start(now))
-    waiting = dict(
+    queued = list(
         Call.objects.filter(state=Call.State.QUEUED, queue__in=queues)
         .values("queue_id")
         .annotate(n=Count("id"), oldest=Min("queued_at"))
-        .values_list("queue_id", "n")
     )
-    oldest = dict(
-        Call.objects.filter(state=Call.State.QUEUED, queue__in=queues)
-        .values("queue_id")
-        .annotate(oldest=Min("queued_at"))
-        .values_list("queue_id", "oldest")
-    )
+    waiting = {row["queue_id"]: row["n"] for row in queued}
+    oldest = {row["queue_id"]: row["oldest"] for row in queued}
     members = QueueMember.objects.filter(logged_in=True, queue__in=queues)
     logged = dict(members.values("queue_id").annotate(n=Count("id")).values_list("queue_id", "n"))
     ready = dict(

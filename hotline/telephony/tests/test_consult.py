@@ -211,9 +211,11 @@ def test_an_order_taken_in_the_call_is_linked_both_ways(world, org, floor):
     assert f"/telephony/calls/{call.pk}/" in client.get(order.get_absolute_url()).content.decode()
     assert order.number in client.get(f"/telephony/calls/{call.pk}/").content.decode()
     other = client_for(org.agent_b1)  # another team's agent cannot link an order to this call
-    form["call_id"] = call.pk
-    refused = other.post(f"/orders/new/?customer={customer.pk}", form)
-    assert refused.status_code in (200, 404)
+    own = customer_with_address(org.agent_b1)
+    form.update(customer=own.pk, call_id=call.pk, address=own.addresses.first().pk)
+    refused = other.post(f"/orders/new/?customer={own.pk}", form)
+    assert refused.status_code == 200
+    assert "That call is not yours to link the order to." in refused.content.decode()
     assert Order.objects.count() == 1
 
 

@@ -48,11 +48,14 @@ run: setup
 		$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off; \
 		status=$$?; case $$status in 130|143) status=0;; esac; exit $$status
 
-# Debian's Chromium and CJK fonts for the browser tests; never a downloaded browser.
+# Debian's packages the tests use: Chromium and CJK fonts for the browser
+# tests (never a downloaded browser); SIPp, baresip, espeak-ng and sox for the
+# real-telephony tests.
+TEST_PACKAGES := chromium fonts-noto-cjk sip-tester baresip espeak-ng sox
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if ! dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update && $$SUDO apt-get install -y chromium fonts-noto-cjk; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y $(TEST_PACKAGES); \
 	fi
 
 test: setup browser

@@ -231,4 +231,22 @@ TELEPHONY = {
     # Simulated inbound calls per hour in the demo (0: none), and their seed.
     "SIM_CALLS_PER_HOUR": env_int("SIM_CALLS_PER_HOUR", 30),
     "SIM_SEED": env_int("SIM_SEED", 1),
+    # The `sip` driver: where it listens for SIP (UDP and TCP) and RTP, the
+    # address it puts in Contact, Via and SDP, and the realm of extensions'
+    # digest passwords.
+    "SIP_HOST": env_str("SIP_HOST", "127.0.0.1"),
+    "SIP_PORT": env_int("SIP_PORT", 5060),
+    "SIP_PUBLIC_HOST": env_str("SIP_PUBLIC_HOST", ""),
+    "SIP_REALM": env_str("SIP_REALM", "hotline"),
+    "RTP_PORT_MIN": env_int("RTP_PORT_MIN", 20000),
+    "RTP_PORT_MAX": env_int("RTP_PORT_MAX", 30000),
+    # Failed digest logins from one address before it is banned, and for how long.
+    "SIP_AUTH_MAX_FAILURES": env_int("SIP_AUTH_MAX_FAILURES", 5),
+    "SIP_AUTH_BAN_SECONDS": env_int("SIP_AUTH_BAN_SECONDS", 600),
+    # Uploaded prompts and the cache of spoken (espeak-ng) prompts.
+    "PROMPTS_DIR": Path(env_str("PROMPTS_DIR", str(DATA_DIR / "prompts"))),
+    "TTS_VOICE": env_str("TTS_VOICE", "cmn"),
+    # Addresses offered to browsers as WebRTC host candidates (comma-separated;
+    # empty: every address of this machine).
+    "WEBRTC_HOSTS": env_str("WEBRTC_HOSTS", ""),
 }

@@ -3,12 +3,16 @@ outside systems (TEL-1) — the initial state of live screens, and (from
 ``api_records``) call records, recordings and voicemail."""
 
 from datetime import UTC, datetime
+from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
+from hotline.core.exceptions import Conflict, InvalidData
 from hotline.telephony.api_records import router as records_router
-from hotline.telephony.engine.runtime import running_engine
+from hotline.telephony.engine.runtime import current_engine, running_engine
+from hotline.telephony.models import Extension
 from hotline.telephony.selectors import live
 from hotline.telephony.services import control
 
@@ -212,3 +216,45 @@ def call_monitor(request, call_id: int, payload: MonitorIn):
         actor=request.auth, call_id=call_id, mode=payload.mode, extension=payload.extension
     )
     return live.calls_live(actor=request.auth)
+
+
+class WebRtcOfferIn(Strict):
+    sdp: str = Field(max_length=20000)
+    type: Literal["offer"]
+
+
+@router.post(
+    "/agent/webrtc",
+    summary="Browser audio: answer the desktop's WebRTC offer for my browser softphone",
+)
+def agent_webrtc(request, payload: WebRtcOfferIn):
+    extension = _webrtc_extension(control._agent_of(request.auth))
+    # Blocking (up to the switch's timeout): never inside engine.step(), which
+    # would hold the engine while the answer's ICE candidates are gathered.
+    answer = getattr(current_engine().switch, "webrtc_answer", None)
+    if answer is None:
+        raise Conflict(_("Browser audio needs the sip telephony driver."))
+    try:
+        sdp = answer(extension=extension, offer_sdp=payload.sdp)
+    except ValueError as error:
+        raise InvalidData(
+            _("The browser audio connection was refused."), details={"sdp": [str(error)]}
+        ) from error
+    return {"sdp": sdp, "type": "answer"}
+
+
+def _webrtc_extension(agent) -> str:
+    """The number of the agent's browser softphone: the extension logged in
+    with, else the default one."""
+    extension = agent.extension or agent.default_extension
+    if extension is None:
+        raise InvalidData(
+            _("You have no extension; browser audio needs a browser softphone extension."),
+            details={"extension": [_("No extension.")]},
+        )
+    if extension.kind != Extension.Kind.WEBRTC:
+        message = _("Extension %(number)s is not a browser softphone.") % {
+            "number": extension.number
+        }
+        raise InvalidData(message, details={"extension": [message]})
+    return extension.number

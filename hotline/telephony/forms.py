@@ -32,9 +32,16 @@ from hotline.telephony.models import (
     IvrFlow,
     PauseReason,
     Queue,
+    SipTrunk,
     Skill,
 )
-from hotline.telephony.services.config import QUEUE_FIELDS, SKILL_LEVELS, flow_save
+from hotline.telephony.services.config import (
+    QUEUE_FIELDS,
+    SIP_PASSWORD_MIN_LENGTH,
+    SKILL_LEVELS,
+    TRUNK_FIELDS,
+    flow_save,
+)
 from hotline.web.forms import ModelFieldsForm, UserChoice
 
 # --- simple rows ----------------------------------------------------------
@@ -50,9 +57,60 @@ class PauseReasonForm(ModelFieldsForm):
     field_names = ("code", "name", "active")
 
 
+def _write_only_password(label) -> forms.CharField:
+    """A password field that is never filled in, neither from what is stored
+    nor from what was just typed when the form comes back with errors."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+
+
 class ExtensionForm(ModelFieldsForm):
+    """An extension; its SIP password is write-only (blank keeps it)."""
+
     model = Extension
     field_names = ("number", "kind", "recording", "auto_answer", "active")
+
+    sip_password = _write_only_password(gettext_lazy("SIP password"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        help_text = _(
+            "For SIP phones: at least %(count)s characters; the phone logs in with the "
+            "extension number as user name."
+        ) % {"count": SIP_PASSWORD_MIN_LENGTH}
+        if self.instance is not None:
+            help_text = f"{help_text} {_('Leave blank to keep the current one.')}"
+        self.fields["sip_password"].help_text = help_text
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "sip_password": self.cleaned_data["sip_password"]}
+
+
+class SipTrunkForm(ModelFieldsForm):
+    """A carrier's SIP trunk; its password is write-only (blank keeps it)."""
+
+    model = SipTrunk
+    field_names = tuple(name for name in TRUNK_FIELDS if name != "password")
+
+    password = _write_only_password(gettext_lazy("Password"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {name: self.fields[name] for name in TRUNK_FIELDS}
+        self.fields["password"].help_text = (
+            _("Leave blank to keep the current password; clearing the user name removes it.")
+            if self.instance is not None
+            else _("Needed with a user name.")
+        )
+        self.fields["inbound_addresses"].widget.attrs["rows"] = 4
+        self.fields["note"].widget.attrs["rows"] = 3
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "password": self.cleaned_data["password"]}
 
 
 class DialledNumberForm(ModelFieldsForm):

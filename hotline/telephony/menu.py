@@ -34,6 +34,7 @@ MENU = [
                 _("Dialled numbers"), "telephony:number_list", "telephony.change_diallednumber"
             ),
             MenuItem(_("Business hours"), "telephony:hours_list", "telephony.change_businesshours"),
+            MenuItem(_("SIP trunks"), "telephony:trunk_list", "telephony.change_siptrunk"),
         ),
     ),
 ]

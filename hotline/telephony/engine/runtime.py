@@ -73,6 +73,60 @@ def sim_engine(*, seed: int = 1, epoch: datetime | None = None, traffic=None, ru
     return Engine(switch=switch, clock=clock)
 
 
+def sip_switch_from_settings(**overrides):
+    """A `sip` switch set up from ``settings.TELEPHONY`` (not yet started)."""
+    from hotline.telephony.sip.digest import AuthGuard
+    from hotline.telephony.switch.sip import SipSwitch
+
+    config = settings.TELEPHONY
+    options = {
+        "host": config["SIP_HOST"],
+        "port": config["SIP_PORT"],
+        "public_host": config["SIP_PUBLIC_HOST"],
+        "realm": config["SIP_REALM"],
+        "rtp_ports": (config["RTP_PORT_MIN"], config["RTP_PORT_MAX"]),
+        "prompts_dir": config["PROMPTS_DIR"],
+        "voice": config["TTS_VOICE"],
+        "webrtc_hosts": [host.strip() for host in config["WEBRTC_HOSTS"].split(",") if host.strip()]
+        or None,
+        "guard": AuthGuard(
+            max_failures=config["SIP_AUTH_MAX_FAILURES"], ban_s=config["SIP_AUTH_BAN_SECONDS"]
+        ),
+    }
+    options.update(overrides)
+    return SipSwitch(**options)
+
+
+def sip_engine(switch, *, epoch: datetime | None = None):
+    """An engine on a started `sip` switch, its clock following the wall
+    clock, with the switch's view of the configuration loaded."""
+    from hotline.telephony.engine.core import Engine, engine_start
+    from hotline.telephony.sip.directory import load_directory
+    from hotline.telephony.switch.clock import VirtualClock
+
+    engine = Engine(switch=switch, clock=VirtualClock(epoch or datetime.now(UTC)))
+    engine.wall = lambda: _wall_ms(engine)
+    engine_start(engine)
+    switch.set_directory(load_directory())
+    return engine
+
+
+def sip_reload(engine) -> None:
+    from hotline.telephony.sip.directory import load_directory
+
+    with engine.step():
+        engine.reload_config()
+    engine.switch.set_directory(load_directory())
+
+
+def sip_turn(engine, wait_s: float = TICK_SECONDS) -> None:
+    """Wait for the switch's next events (at most ``wait_s``), then run one
+    step: timers due by the wall clock, and the events."""
+    engine.switch.wake.wait(wait_s)
+    with engine.step():
+        engine.switch.deliver()
+
+
 def demo_callers(limit: int = 200) -> list[str]:
     """Known customers' numbers, so simulated calls pop real records."""
     from hotline.customers.models import CustomerPhone
@@ -101,7 +155,7 @@ def start_in_background() -> bool:
     """Start the live engine once per machine; False when it is off here
     (or another process of this machine runs it)."""
     config = settings.TELEPHONY
-    if not config["AUTOSTART"] or config["DRIVER"] != "sim":
+    if not config["AUTOSTART"] or config["DRIVER"] not in ("sim", "sip"):
         return False
     with _lock:
         if _engine is not None:
@@ -109,7 +163,8 @@ def start_in_background() -> bool:
         if not _hold_engine_lock():
             logger.info("Another process runs the call engine; this one does not")
             return False
-        thread = threading.Thread(target=_run_live, name="telephony-engine", daemon=True)
+        target = _run_live_sip if config["DRIVER"] == "sip" else _run_live
+        thread = threading.Thread(target=target, name="telephony-engine", daemon=True)
         thread.start()
     return True
 
@@ -197,6 +252,30 @@ def _run_live() -> None:
                 callbacks_round()
         except Exception:
             logger.exception("Call engine tick failed")
+        finally:
+            close_old_connections()
+
+
+def _run_live_sip() -> None:
+    try:
+        switch = sip_switch_from_settings()
+        switch.start()
+        engine = sip_engine(switch)
+        engine_install(engine)
+    except Exception:
+        logger.exception("The call engine could not start on the sip switch")
+        return
+    logger.info("Call engine running on the sip switch, SIP on %s:%s", switch.host, switch.port)
+    last_reload = time.monotonic()
+    while True:
+        try:
+            sip_turn(engine)
+            if time.monotonic() - last_reload > RELOAD_SECONDS:
+                last_reload = time.monotonic()
+                sip_reload(engine)
+                callbacks_round()
+        except Exception:
+            logger.exception("Call engine step failed")
         finally:
             close_old_connections()
 

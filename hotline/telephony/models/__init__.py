@@ -12,6 +12,7 @@ from hotline.telephony.models.agents import (
 from hotline.telephony.models.calls import Call, CallLeg, HangupSide, Recording, Voicemail
 from hotline.telephony.models.flows import BusinessHours, DialledNumber, IvrFlow
 from hotline.telephony.models.queues import OverflowAction, Queue, QueueMember, Strategy
+from hotline.telephony.models.trunks import SipTrunk
 
 __all__ = [
     "Agent",
@@ -31,6 +32,7 @@ __all__ = [
     "QueueMember",
     "Recording",
     "RecordingPolicy",
+    "SipTrunk",
     "Skill",
     "Strategy",
     "Voicemail",

@@ -1,5 +1,7 @@
 """Agents, their extensions, skills and the history of their states (TEL-1)."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,14 @@ class Extension(ChangeLoggedModel):
     # Simulated phones answer by themselves after a ring (demo and load tests).
     auto_answer = models.BooleanField(_("answers by itself (simulated)"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # Digest HA1 = H(number:realm:password) in hex, for SIP phones; the
+    # password itself is never stored.
+    sip_ha1_md5 = models.CharField(
+        _("SIP password hash (MD5)"), max_length=64, blank=True, editable=False
+    )
+    sip_ha1_sha256 = models.CharField(
+        _("SIP password hash (SHA-256)"), max_length=64, blank=True, editable=False
+    )
 
     objects = RestrictedManager()
 
@@ -95,6 +105,29 @@ class Extension(ChangeLoggedModel):
 
     def __str__(self):
         return self.number
+
+    def set_sip_password(self, password: str, realm: str) -> None:
+        """Keep the digest hashes of ``password`` for this number and ``realm``
+        (MD5 and SHA-256, RFC 7616). Call again when the number changes."""
+        secret = f"{self.number}:{realm}:{password}".encode()
+        self.sip_ha1_md5 = hashlib.md5(secret).hexdigest()  # noqa: S324 - digest auth needs MD5
+        self.sip_ha1_sha256 = hashlib.sha256(secret).hexdigest()
+
+    def clear_sip_password(self) -> None:
+        self.sip_ha1_md5 = self.sip_ha1_sha256 = ""
+
+    @property
+    def has_sip_password(self) -> bool:
+        return bool(self.sip_ha1_md5 and self.sip_ha1_sha256)
+
+    def _loggable_values(self) -> dict:
+        # An HA1 lets a SIP client log in as the extension just like the
+        # password: the change log only records whether one is set.
+        values = super()._loggable_values()
+        for name in ("sip_ha1_md5", "sip_ha1_sha256"):
+            if values.get(name):
+                values[name] = "********"
+        return values
 
 
 class AgentState(models.TextChoices):

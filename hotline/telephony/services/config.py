@@ -1,6 +1,7 @@
 """Writes of the telephony configuration (TEL-1, TEL-3, TEL-4): skills,
-not-ready reasons, extensions, agents, queues and their members, business
-hours, IVR flows and the numbers that lead to them.
+not-ready reasons, extensions (with their SIP passwords), agents, queues and
+their members, business hours, IVR flows and the numbers that lead to them,
+and the SIP trunks of the carriers.
 
 Each function checks the model's add / change / delete permission first,
 validates everything, and saves nothing when it refuses (``InvalidData``
@@ -8,8 +9,10 @@ with per-field ``details``, ``Conflict`` for a taken code or a row still in
 use). The engine reads these rows when a call needs them.
 """
 
+import ipaddress
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -30,15 +33,18 @@ from hotline.telephony.models import (
     Queue,
     QueueMember,
     RecordingPolicy,
+    SipTrunk,
     Skill,
     Strategy,
 )
+from hotline.telephony.models.trunks import address_entries
 
 CODE_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
 DIGITS_RE = re.compile(r"^[0-9]{2,20}$")
 DIALLED_RE = re.compile(r"^\+?[0-9]{3,20}$")
 SKILL_LEVELS = (1, 10)
 MAX_ACW_SECONDS = 3600
+SIP_PASSWORD_MIN_LENGTH = 8
 
 
 # --- shared checks --------------------------------------------------------
@@ -139,6 +145,35 @@ def pause_reason_delete(*, actor, reason: PauseReason) -> None:
 # --- extensions and agents ------------------------------------------------
 
 
+def _sip_password_problems(
+    extension: Extension, kind: str, number: str, sip_password: str | None
+) -> list[str]:
+    """What is wrong with the SIP password given for ``extension`` as it is
+    about to become (``kind``, ``number``); blank keeps the current one."""
+    is_sip = kind == Extension.Kind.SIP
+    if _blank(sip_password):
+        if not is_sip:
+            return []
+        if not extension.has_sip_password:
+            return [_("Required for a SIP phone.")]
+        if extension.pk is not None and extension.number != number:
+            return [_("The number is part of the SIP login: give the password again.")]
+        return []
+    if not is_sip:
+        return [_("Only SIP phones have a SIP password.")]
+    if not isinstance(sip_password, str) or len(sip_password) < SIP_PASSWORD_MIN_LENGTH:
+        return [_("At least %(count)s characters.") % {"count": SIP_PASSWORD_MIN_LENGTH}]
+    return []
+
+
+def _apply_sip_password(extension: Extension, sip_password: str | None) -> None:
+    if extension.kind != Extension.Kind.SIP:
+        # A leftover hash would still let a SIP phone log in as this extension.
+        extension.clear_sip_password()
+    elif not _blank(sip_password):
+        extension.set_sip_password(sip_password, settings.TELEPHONY["SIP_REALM"])
+
+
 @transaction.atomic
 def extension_save(
     *,
@@ -149,7 +184,12 @@ def extension_save(
     recording: str = RecordingPolicy.ALWAYS,
     auto_answer: bool = False,
     active: bool = True,
+    sip_password: str | None = None,
 ) -> Extension:
+    """An extension. ``sip_password`` (write-only, at least 8 characters) is
+    required for a SIP phone that has none yet; blank keeps the current one.
+    Only its digest hashes for the realm ``TELEPHONY["SIP_REALM"]`` are kept,
+    and they are dropped when the extension stops being a SIP phone."""
     extension = _instance(actor, Extension, extension)
     number = (number or "").strip()
     details = _missing(number=number)
@@ -159,10 +199,14 @@ def extension_save(
         details["kind"] = [_("Choose a kind.")]
     if recording not in RecordingPolicy.values:
         details["recording"] = [_("Choose a recording policy.")]
+    password_problems = _sip_password_problems(extension, kind, number, sip_password)
+    if password_problems:
+        details["sip_password"] = password_problems
     _refuse(_("The extension has errors."), details)
     _unique(Extension, extension, "number", number, _("The extension number"))
     extension.number, extension.kind, extension.recording = number, kind, recording
     extension.auto_answer, extension.active = bool(auto_answer), bool(active)
+    _apply_sip_password(extension, sip_password)
     extension.save()
     return extension
 
@@ -489,3 +533,139 @@ def dialled_number_save(
 def dialled_number_delete(*, actor, dialled_number: DialledNumber) -> None:
     require_perm(actor, "telephony.delete_diallednumber")
     dialled_number.delete()
+
+
+# --- SIP trunks -----------------------------------------------------------
+
+TRUNK_FIELDS = (
+    "name",
+    "active",
+    "inbound_addresses",
+    "outbound_host",
+    "outbound_port",
+    "transport",
+    "username",
+    "password",
+    "caller_id",
+    "max_channels",
+    "note",
+)
+TRUNK_LIMITS = {"outbound_port": (1, 65535), "max_channels": (0, 100000)}
+HOST_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+SIP_USER_RE = re.compile(r"^[^\s\"<>@:;]{1,100}$")
+
+
+def _address_problems(text: str) -> list[str]:
+    problems = []
+    for entry in address_entries(text):
+        try:
+            network = ipaddress.ip_network(entry)
+        except ValueError:
+            problems.append(_address_problem(entry))
+            continue
+        if network.prefixlen == 0:
+            problems.append(
+                _("“%(entry)s” would take calls from any address; list the carrier's.")
+                % {"entry": entry}
+            )
+    return problems
+
+
+def _address_problem(entry: str) -> str:
+    try:
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return _("“%(entry)s” is not an IP address or network (CIDR).") % {"entry": entry}
+    return _("“%(entry)s” has host bits set; did you mean %(network)s?") % {
+        "entry": entry,
+        "network": network,
+    }
+
+
+def _host_valid(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.rstrip(".").split(".")
+        return len(host) <= 253 and all(HOST_LABEL_RE.match(label) for label in labels)
+    return True
+
+
+def _too_long(trunk: SipTrunk) -> dict[str, list[str]]:
+    details = {}
+    for name in TRUNK_FIELDS:
+        limit = getattr(SipTrunk._meta.get_field(name), "max_length", None)
+        value = getattr(trunk, name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            details[name] = [_("At most %(count)s characters.") % {"count": limit}]
+    return details
+
+
+def _trunk_problems(trunk: SipTrunk) -> dict[str, list[str]]:
+    details = _missing(name=trunk.name)
+    if not address_entries(trunk.inbound_addresses) and not trunk.outbound_host:
+        details["inbound_addresses"] = [
+            _("Give the carrier's addresses, an outbound host, or both.")
+        ]
+    address_problems = _address_problems(trunk.inbound_addresses)
+    if address_problems:
+        details["inbound_addresses"] = address_problems
+    if trunk.outbound_host and not _host_valid(trunk.outbound_host):
+        details["outbound_host"] = [_("A host name or an IP address.")]
+    for name, (low, high) in TRUNK_LIMITS.items():
+        value = getattr(trunk, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            details[name] = [_("Between %(low)s and %(high)s.") % {"low": low, "high": high}]
+    if trunk.transport not in SipTrunk.Transport.values:
+        details["transport"] = [_("Choose one of the options.")]
+    if trunk.caller_id and not DIALLED_RE.match(trunk.caller_id):
+        details["caller_id"] = [_("3 to 20 digits, optionally with a leading +.")]
+    if trunk.username and not SIP_USER_RE.match(trunk.username):
+        details["username"] = [_('No spaces and none of " < > @ : ;')]
+    if trunk.password and not trunk.username:
+        details["username"] = [_("The carrier's credentials need a user name.")]
+    if trunk.username and not trunk.password:
+        details["password"] = [_("Give the password that goes with the user name.")]
+    return _too_long(trunk) | details
+
+
+def _trunk_write(trunk: SipTrunk, fields: dict) -> SipTrunk:
+    """Apply ``fields`` (those left out keep their value; a blank password
+    keeps the current one unless the user name is cleared too), check the
+    whole trunk and save it."""
+    unknown = set(fields) - set(TRUNK_FIELDS)
+    if unknown:
+        raise TypeError(f"SIP trunk services got unexpected fields {sorted(unknown)}")
+    password = fields.pop("password", None)
+    for name, value in fields.items():
+        setattr(trunk, name, value.strip() if isinstance(value, str) else value)
+    if not _blank(password):
+        trunk.password = password
+    elif not trunk.username:
+        trunk.password = ""  # clearing the user name removes the credentials
+    _refuse(_("The SIP trunk has errors."), _trunk_problems(trunk))
+    networks = dict.fromkeys(str(network) for network in trunk.networks())
+    trunk.inbound_addresses = "\n".join(networks)
+    _unique(SipTrunk, trunk, "name", trunk.name, _("The trunk name"))
+    trunk.save()
+    return trunk
+
+
+@transaction.atomic
+def trunk_create(*, actor, name: str, **fields) -> SipTrunk:
+    """A carrier's SIP trunk; ``fields`` are the other ``TRUNK_FIELDS``.
+    Inbound addresses are stored normalised, one network per line."""
+    trunk = _instance(actor, SipTrunk, None)
+    return _trunk_write(trunk, {"name": name, **fields})
+
+
+@transaction.atomic
+def trunk_update(*, actor, trunk: SipTrunk, **fields) -> SipTrunk:
+    """Change ``trunk``: fields left out, and a blank ``password``, keep their value."""
+    trunk = _instance(actor, SipTrunk, trunk)
+    return _trunk_write(trunk, fields)
+
+
+def trunk_delete(*, actor, trunk: SipTrunk) -> None:
+    require_perm(actor, "telephony.delete_siptrunk")
+    trunk.delete()

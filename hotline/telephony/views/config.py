@@ -1,6 +1,6 @@
 """The telephony configuration pages (/telephony/…): queues, agents,
-extensions, skills, not-ready reasons, business hours, dialled numbers and
-IVR flows. Each area has a list, a create and an edit page and, where rows
+extensions, skills, not-ready reasons, business hours, dialled numbers, SIP
+trunks and IVR flows. Each area has a list, a create and an edit page and, where rows
 may go, a delete action; the flows also have a detail page with an outline
 and a structured node editor. Lists need the model's view permission, the
 forms its add / change permission; the services check again."""
@@ -31,6 +31,7 @@ from hotline.telephony.models import (
     IvrFlow,
     PauseReason,
     Queue,
+    SipTrunk,
     Skill,
 )
 from hotline.telephony.services import config as services
@@ -74,6 +75,12 @@ def _queue_save(actor, queue, form):
         saved = services.queue_save(actor=actor, queue=queue, **form.service_kwargs())
         services.queue_members_set(actor=actor, queue=saved, agent_ids=form.member_ids())
     return saved
+
+
+def _trunk_save(actor, trunk, form):
+    if trunk is None:
+        return services.trunk_create(actor=actor, **form.service_kwargs())
+    return services.trunk_update(actor=actor, trunk=trunk, **form.service_kwargs())
 
 
 AREAS = {
@@ -176,6 +183,18 @@ AREAS = {
             gettext_lazy("New business hours"),
             gettext_lazy("Business hours “%(name)s” were saved."),
             gettext_lazy("Business hours “%(name)s” were deleted."),
+        ),
+        Area(
+            "trunk",
+            "trunks",
+            SipTrunk,
+            forms.SipTrunkForm,
+            _trunk_save,
+            lambda actor, row: services.trunk_delete(actor=actor, trunk=row),
+            gettext_lazy("SIP trunks"),
+            gettext_lazy("New SIP trunk"),
+            gettext_lazy("SIP trunk “%(name)s” was saved."),
+            gettext_lazy("SIP trunk “%(name)s” was deleted."),
         ),
     )
 }

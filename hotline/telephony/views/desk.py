@@ -2,8 +2,11 @@
 all day. The softphone bar, the screen pop and the lists of callbacks and
 voicemail are drawn by ``telephony/desk.js`` from the agent snapshot
 (``GET /api/telephony/agent``) and the ``/ws/events/`` stream; this view only
-renders the shell with the URLs and the translated strings the script uses."""
+renders the shell with the URLs and the translated strings the script uses.
+With the `sip` driver, an agent on a browser softphone extension also gets
+the call's audio in the page (WebRTC, ``POST /api/telephony/agent/webrtc``)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -77,6 +80,15 @@ def desk_strings() -> dict[str, str]:
         "listen": _("Listen"),
         "dialled": _("Dialled %(number)s"),
         "none": _("None"),
+        "audio_connecting": _("Connecting browser audio…"),
+        "audio_connected": _("Browser audio connected"),
+        "audio_not_connected": _("Browser audio not connected: %(reason)s"),
+        "audio_unsupported": _(
+            "this browser cannot use the microphone on this page (HTTPS needed)"
+        ),
+        "audio_no_microphone": _("the microphone is not allowed or not found"),
+        "audio_lost": _("the connection was lost"),
+        "audio_retrying": _("retrying…"),
     }
 
 
@@ -91,6 +103,7 @@ def desk(request):
         "screen_pop": "/api/customers/screen-pop",
         "callbacks": "/api/callbacks/mine",
         "voicemails": "/api/telephony/voicemails",
+        "webrtc": "/api/telephony/agent/webrtc",
         "events": "/ws/events/",
         "order_new": reverse("orders:create"),
         "customer_new": reverse("customers:create"),
@@ -99,6 +112,7 @@ def desk(request):
         "strings": desk_strings(),
         "desk_urls": urls,
         "default_extension": _default_extension(request.user),
+        "telephony_driver": settings.TELEPHONY["DRIVER"],
     }
     return render(request, "telephony/desk.html", context)
 

@@ -4,6 +4,8 @@
 //   telephony event for this user on /ws/events/ fetches it again, and so does
 //   every reconnect, so a reload or a network drop loses nothing.
 //   The screen pop of a call is kept in sessionStorage under its call id.
+//   With the `sip` driver, an agent logged in on a browser softphone hears
+//   and speaks through this page (WebRTC; see "browser audio" below).
 
 import { clock, el, fmt, request as sharedRequest } from "./live.js";
 
@@ -14,6 +16,7 @@ const USER_ID = Number(root.dataset.userId);
 const CSRF = root.dataset.csrf;
 const LIST_REFRESH_MS = 30000;
 const POP_KEY = "hotline.desk.pop.";
+const DRIVER = root.dataset.telephonyDriver;
 
 const $ = (id) => document.getElementById(id);
 let snapshot = null;
@@ -86,6 +89,7 @@ function apply(data) {
   $("agent-number").textContent = agent ? `${agent.name} · ${agent.number}${agent.extension ? " · " + agent.extension : ""}` : "";
 
   const loggedOut = !agent || state === "logged_out";
+  audioFollow(loggedOut ? null : agent.extension);
   $("login-form").hidden = !agent || !loggedOut;
   $("agent-controls").hidden = loggedOut;
   if (agent && loggedOut) {
@@ -488,6 +492,174 @@ async function loadLists() {
   } catch (error) {
     $("voicemail-list").replaceChildren(el("tr", {}, el("td", { class: "muted" }, error.message)));
   }
+}
+
+// --- browser audio -----------------------------------------------------------
+// With the `sip` driver the desktop is the phone of a "webrtc" extension: one
+// peer connection (no ICE servers) made when the agent is logged in, kept for
+// every call, made again after a reload or a failure, closed on logout. The
+// server answers the offer; it refuses (422, on "extension") an extension
+// that is not a browser softphone, and then the page stays quiet.
+
+const AUDIO_RETRY_MS = [2000, 5000, 10000, 30000];
+const ICE_GATHERING_MS = 5000;
+const DISCONNECTED_GRACE_MS = 3000;
+const audio = { extension: null, pc: null, stream: null, retry: null, grace: null, attempts: 0 };
+
+const AUDIO_BADGES = { connected: "badge-success", connecting: "", failed: "badge-danger" };
+
+function audioStatus(text, kind = "failed") {
+  const box = $("desk-audio-status");
+  box.hidden = !text;
+  box.textContent = text || "";
+  box.className = `badge ${AUDIO_BADGES[kind]}`.trim();
+}
+
+function audioFollow(extension) {
+  if (DRIVER !== "sip") return;
+  const wanted = extension || null;
+  if (wanted === audio.extension) return;
+  audioStop();
+  audio.extension = wanted;
+  audio.attempts = 0;
+  if (wanted) audioConnect();
+}
+
+function audioDrop() {
+  clearTimeout(audio.retry);
+  clearTimeout(audio.grace);
+  if (audio.pc) audio.pc.close();
+  audio.pc = null;
+  $("desk-audio").srcObject = null;
+}
+
+function audioStop() {
+  audioDrop();
+  if (audio.stream) for (const track of audio.stream.getTracks()) track.stop();
+  audio.stream = null;
+  audio.extension = null;
+  audioStatus("");
+}
+
+function audioFailed(reason, retry) {
+  audioDrop();
+  const text = fmt(T.audio_not_connected, { reason });
+  if (!retry || !audio.extension) {
+    audioStatus(text);
+    return;
+  }
+  audioStatus(`${text} · ${T.audio_retrying}`);
+  const delay = AUDIO_RETRY_MS[Math.min(audio.attempts, AUDIO_RETRY_MS.length - 1)];
+  audio.attempts += 1;
+  audio.retry = setTimeout(audioConnect, delay);
+}
+
+// The offer is made without the microphone and the server answers first, so
+// an agent on a SIP phone is never asked for it; the track joins afterwards
+// (replaceTrack needs no new offer).
+async function audioConnect() {
+  if (!window.RTCPeerConnection) {
+    audioStatus(fmt(T.audio_not_connected, { reason: T.audio_unsupported }));
+    return;
+  }
+  audioStatus(T.audio_connecting, "connecting");
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  audio.pc = pc;
+  const { sender } = pc.addTransceiver("audio", { direction: "sendrecv" });
+  pc.addEventListener("track", (event) => {
+    $("desk-audio").srcObject = event.streams[0] || new MediaStream([event.track]);
+  });
+  pc.addEventListener("connectionstatechange", () => audioStateChanged(pc));
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGathered(pc);
+    const answer = await audioOffer(pc.localDescription.sdp);
+    if (audio.pc !== pc) return;
+    await pc.setRemoteDescription(answer);
+    const stream = await microphone();
+    if (audio.pc !== pc) {
+      // logged out (or reconnecting) while the browser asked for it
+      if (stream !== audio.stream) for (const track of stream.getTracks()) track.stop();
+      return;
+    }
+    audio.stream = stream;
+    await sender.replaceTrack(stream.getAudioTracks()[0] || null);
+  } catch (error) {
+    if (audio.pc !== pc) return;
+    if (error.quiet) {
+      audioDrop();
+      audioStatus("");
+    } else {
+      audioFailed(error.message, error.retry);
+    }
+  }
+}
+
+// Asked once and kept while logged in, so reconnecting does not ask again.
+async function microphone() {
+  if (audio.stream) return audio.stream;
+  if (!navigator.mediaDevices?.getUserMedia) throw new Error(T.audio_unsupported);
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true });
+  } catch {
+    throw new Error(T.audio_no_microphone);
+  }
+}
+
+// "disconnected" may heal by itself; the browser only calls it "failed" many
+// seconds later, so a connection still down after a short grace is lost.
+function audioStateChanged(pc) {
+  if (audio.pc !== pc) return;
+  clearTimeout(audio.grace);
+  const state = pc.connectionState;
+  if (state === "connected") {
+    audio.attempts = 0;
+    audioStatus(T.audio_connected, "connected");
+  } else if (state === "failed" || state === "closed") {
+    audioFailed(T.audio_lost, true);
+  } else if (state === "disconnected") {
+    audio.grace = setTimeout(() => {
+      if (audio.pc === pc && pc.connectionState === "disconnected") audioFailed(T.audio_lost, true);
+    }, DISCONNECTED_GRACE_MS);
+  }
+}
+
+// The offer goes with every candidate in it (no trickle ICE), so wait for
+// gathering; past the limit, send what was gathered so far.
+function iceGathered(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== "complete") return;
+      pc.removeEventListener("icegatheringstatechange", done);
+      resolve();
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, ICE_GATHERING_MS);
+  });
+}
+
+// Not the shared request(): the refusal's details tell "not a browser
+// softphone" (quiet) from other refusals. 403 and 422 do not get better by
+// retrying; 409 (engine not running), 5xx and network failures may.
+async function audioOffer(sdp) {
+  let response;
+  try {
+    response = await fetch(URLS.webrtc, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": CSRF },
+      body: JSON.stringify({ sdp, type: "offer" }),
+    });
+  } catch {
+    throw Object.assign(new Error(T.request_failed), { retry: true });
+  }
+  const data = await response.json().catch(() => null);
+  if (response.ok) return data;
+  const error = new Error(data?.error?.message || T.request_failed);
+  error.quiet = response.status === 422 && Boolean(data?.error?.details?.extension);
+  error.retry = response.status !== 403 && response.status !== 422;
+  throw error;
 }
 
 // --- events ------------------------------------------------------------------

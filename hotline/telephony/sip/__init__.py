@@ -1,0 +1,1 @@
+"""SIP signalling for the `sip` driver."""

@@ -1,0 +1,198 @@
+"""Real SIP peers for the tests, on 127.0.0.1: SIPp (Debian's `sip-tester`)
+as the customer and baresip as an agent's phone. Every process a test starts
+is stopped when it ends."""
+
+import shutil
+import socket
+import subprocess
+import time
+import wave
+from pathlib import Path
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+SIPP_PCAPS = Path("/usr/share/sip-tester")
+BARESIP_MODULES = Path("/usr/lib/baresip/modules")
+# The address SIPp calls from: the carrier of the tests' trunk.
+CARRIER_ADDRESS = "127.0.0.2"
+
+
+def free_port(kind=socket.SOCK_DGRAM, *, even: bool = False) -> int:
+    while True:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if not even or port % 2 == 0:
+            return port
+
+
+def tone_wav(path: Path, *, frequency: int = 440, seconds: float = 30, amplitude: float = 0.3):
+    """An 8 kHz mono 16-bit WAV of a sine tone (made with sox)."""
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(path),
+            "synth",
+            str(seconds),
+            "sine",
+            str(frequency),
+            "vol",
+            str(amplitude),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def run_sipp(
+    scenario: str,
+    *,
+    port: int,
+    workdir: Path,
+    service: str,
+    calls: int = 1,
+    rate: float = 1,
+    limit: int | None = None,
+    transport: str = "u1",
+    timeout_s: int = 60,
+    extra: list[str] = (),
+    address: str = CARRIER_ADDRESS,
+) -> subprocess.CompletedProcess:
+    """Run a SIPp scenario from ``address`` (by default the test carrier's)
+    against 127.0.0.1:``port`` until its calls end."""
+    pcap = workdir / "pcap"
+    if not pcap.exists():
+        pcap.mkdir(parents=True)
+        for file in SIPP_PCAPS.glob("*.pcap"):
+            shutil.copy(file, pcap / file.name)
+    path = SCENARIOS / scenario if not Path(scenario).is_absolute() else Path(scenario)
+    command = [
+        "sipp",
+        f"127.0.0.1:{port}",
+        "-sf",
+        str(path),
+        "-s",
+        service,
+        "-i",
+        address,
+        "-p",
+        str(free_port()),
+        "-mp",
+        str(free_port(even=True)),
+        "-m",
+        str(calls),
+        "-r",
+        str(rate),
+        "-l",
+        str(limit or calls),
+        "-t",
+        transport,
+        "-nostdin",
+        "-timeout",
+        f"{timeout_s}s",
+        "-timeout_error",
+        "-trace_err",
+        "-trace_stat",
+        "-stf",
+        str(workdir / "stat.csv"),
+        *extra,
+    ]
+    return subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, timeout=timeout_s + 30
+    )
+
+
+class Baresip:
+    """A headless baresip phone registered as an extension, answering by
+    itself, its microphone a WAV file."""
+
+    def __init__(self, *, workdir: Path, extension: str, password: str, registrar_port: int):
+        self.dir = workdir / f"baresip-{extension}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.extension = extension
+        self.source = tone_wav(self.dir / "voice.wav", frequency=1000, seconds=60)
+        self.port = free_port()
+        (self.dir / "config").write_text(
+            "\n".join(
+                [
+                    "poll_method epoll",
+                    f"sip_listen 127.0.0.1:{self.port}",
+                    "net_interface 127.0.0.1",
+                    "dns_server 127.0.0.1:53",
+                    f"module_path {BARESIP_MODULES}",
+                    "module g711.so",
+                    "module aufile.so",
+                    "module alsa.so",
+                    "module_app account.so",
+                    "module_app menu.so",
+                    f"audio_source aufile,{self.source}",
+                    "audio_player alsa,null",
+                    "audio_alert alsa,null",
+                    "rtp_ports 40000-40999",
+                    "",
+                ]
+            )
+        )
+        (self.dir / "accounts").write_text(
+            f"<sip:{extension}@127.0.0.1:{registrar_port};transport=udp>"
+            f";auth_pass={password};answermode=auto;regint=60;audio_codecs=PCMA,PCMU\n"
+        )
+        (self.dir / "contacts").write_text("")
+        self.process: subprocess.Popen | None = None
+        self.log = self.dir / "baresip.log"
+
+    def start(self) -> "Baresip":
+        self._log = open(self.log, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            ["baresip", "-f", str(self.dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process is not None:
+            self._log.close()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def channel_rms(content: bytes) -> tuple[int, ...]:
+    """RMS of each channel of a 16-bit WAV held in memory."""
+    import audioop
+    import io
+
+    with wave.open(io.BytesIO(content)) as wav:
+        channels, frames = wav.getnchannels(), wav.readframes(wav.getnframes())
+    if channels == 1:
+        return (audioop.rms(frames, 2),)
+    left = audioop.tomono(frames, 2, 1, 0)
+    right = audioop.tomono(frames, 2, 0, 1)
+    return audioop.rms(left, 2), audioop.rms(right, 2)

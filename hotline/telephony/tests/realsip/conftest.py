@@ -123,6 +123,7 @@ def sip_live(sip_world, monkeypatch, prompts_dir):
         engine_install,
         engine_uninstall,
         sip_engine,
+        sip_reload,
         sip_switch_from_settings,
     )
     from hotline.telephony.tests.realsip.peers import free_port
@@ -155,7 +156,13 @@ def sip_live(sip_world, monkeypatch, prompts_dir):
             ready=True,
         )
 
-    live = SimpleNamespace(engine=engine, switch=switch, run=run, login=login, world=sip_world)
+    def reload() -> None:
+        with DB_TURN:
+            sip_reload(engine)
+
+    live = SimpleNamespace(
+        engine=engine, switch=switch, run=run, login=login, reload=reload, world=sip_world
+    )
     yield live
     runner.stop()
     engine_uninstall()
@@ -171,3 +178,24 @@ def db_read(function):
     """Read the database from the test thread while the runner is idle."""
     with DB_TURN:
         return function()
+
+
+@pytest.fixture
+def phone_8002(sip_live, tmp_path):
+    """agent_a1's baresip phone, registered as extension 8002, answering by
+    itself; the agent logged in with it and ready."""
+    from hotline.telephony.tests.realsip.peers import Baresip, wait_until
+
+    phone = Baresip(
+        workdir=tmp_path, extension="8002", password=PASSWORD, registrar_port=sip_live.switch.port
+    ).start()
+    try:
+        wait_until(
+            lambda: "8002" in sip_live.switch.registered(),
+            timeout=15,
+            what=f"baresip to register:\n{phone.output()}",
+        )
+        sip_live.login("8002")
+        yield phone
+    finally:
+        phone.stop()

@@ -51,12 +51,12 @@ def tone_wav(path: Path, *, frequency: int = 440, seconds: float = 30, amplitude
     return path
 
 
-def run_sipp(
+def sipp_command(
     scenario: str,
     *,
-    port: int,
+    port: int | None,
     workdir: Path,
-    service: str,
+    service: str = "hotline",
     calls: int = 1,
     rate: float = 1,
     limit: int | None = None,
@@ -64,18 +64,21 @@ def run_sipp(
     timeout_s: int = 60,
     extra: list[str] = (),
     address: str = CARRIER_ADDRESS,
-) -> subprocess.CompletedProcess:
-    """Run a SIPp scenario from ``address`` (by default the test carrier's)
-    against 127.0.0.1:``port`` until its calls end."""
+    local_port: int | None = None,
+) -> list[str]:
+    """SIPp running ``scenario`` from ``address`` towards 127.0.0.1:``port``
+    (none: a UAS that waits for calls on ``local_port``)."""
     pcap = workdir / "pcap"
     if not pcap.exists():
         pcap.mkdir(parents=True)
         for file in SIPP_PCAPS.glob("*.pcap"):
             shutil.copy(file, pcap / file.name)
     path = SCENARIOS / scenario if not Path(scenario).is_absolute() else Path(scenario)
-    command = [
+    remote = [f"127.0.0.1:{port}"] if port is not None else []
+    name = Path(scenario).stem
+    return [
         "sipp",
-        f"127.0.0.1:{port}",
+        *remote,
         "-sf",
         str(path),
         "-s",
@@ -83,7 +86,7 @@ def run_sipp(
         "-i",
         address,
         "-p",
-        str(free_port()),
+        str(local_port or free_port()),
         "-mp",
         str(free_port(even=True)),
         "-m",
@@ -99,14 +102,50 @@ def run_sipp(
         f"{timeout_s}s",
         "-timeout_error",
         "-trace_err",
+        "-error_file",
+        str(workdir / f"{name}-errors.log"),
         "-trace_stat",
         "-stf",
-        str(workdir / "stat.csv"),
+        str(workdir / f"{name}-stat.csv"),
         *extra,
     ]
+
+
+def run_sipp(scenario: str, *, workdir: Path, timeout_s: int = 60, **options):
+    """Run a SIPp scenario until its calls end (see ``sipp_command``)."""
+    command = sipp_command(scenario, workdir=workdir, timeout_s=timeout_s, **options)
     return subprocess.run(
         command, cwd=workdir, capture_output=True, text=True, timeout=timeout_s + 30
     )
+
+
+class SippProcess:
+    """SIPp in the background (a UAS waiting for the call under test)."""
+
+    def __init__(self, scenario: str, *, workdir: Path, timeout_s: int = 60, **options):
+        self.timeout_s = timeout_s
+        self.errors = workdir / f"{Path(scenario).stem}-errors.log"
+        self.process = subprocess.Popen(
+            sipp_command(scenario, workdir=workdir, timeout_s=timeout_s, **options),
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait(self) -> tuple[int, str]:
+        """SIPp's exit code (0: every call succeeded), and what went wrong."""
+        try:
+            output, _ = self.process.communicate(timeout=self.timeout_s + 30)
+        finally:
+            self.stop()
+        errors = self.errors.read_text(errors="replace") if self.errors.exists() else ""
+        return self.process.returncode, output[-3000:] + errors[-3000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
 
 
 class Baresip:

@@ -5,36 +5,24 @@ password, answers by itself; then the customer hangs up."""
 
 from hotline.telephony.models import Call, CallLeg, Recording
 from hotline.telephony.storage import recording_open
-from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
-from hotline.telephony.tests.realsip.peers import Baresip, channel_rms, run_sipp, wait_until
+from hotline.telephony.tests.realsip.conftest import HOTLINE, db_read
+from hotline.telephony.tests.realsip.peers import channel_rms, run_sipp, wait_until
 
 SILENCE_RMS = 200
 
 
-def test_customer_reaches_a_baresip_agent_through_the_menu(sip_live, tmp_path, prompts_dir):
-    phone = Baresip(
-        workdir=tmp_path, extension="8002", password=PASSWORD, registrar_port=sip_live.switch.port
-    ).start()
-    try:
-        wait_until(
-            lambda: "8002" in sip_live.switch.registered(),
-            timeout=15,
-            what=f"baresip to register:\n{phone.output()}",
-        )
-        sip_live.login("8002")
-
-        result = run_sipp(
-            "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-
-        call = wait_until(
-            lambda: db_read(lambda: Call.objects.filter(ended_at__isnull=False).first()),
-            timeout=10,
-            what="the call record",
-        )
-    finally:
-        phone.stop()
+def test_customer_reaches_a_baresip_agent_through_the_menu(
+    sip_live, phone_8002, tmp_path, prompts_dir
+):
+    result = run_sipp(
+        "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    call = wait_until(
+        lambda: db_read(lambda: Call.objects.filter(ended_at__isnull=False).first()),
+        timeout=10,
+        what="the call record",
+    )
 
     call, legs, recording = db_read(
         lambda: (

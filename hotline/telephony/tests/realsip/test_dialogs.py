@@ -1,0 +1,113 @@
+"""Dialogs beyond the plain call, with real peers: a call that comes through
+a record-routing proxy and is held by the customer with re-INVITEs, then hung
+up by the agent; an agent's outbound call through the carrier trunk, which
+asks for the trunk's digest credentials, hung up by the called person."""
+
+import threading
+import time
+
+from hotline.telephony.models import Call, CallLeg, Recording, SipTrunk
+from hotline.telephony.storage import recording_open
+from hotline.telephony.tests.realsip.conftest import HOTLINE, db_read
+from hotline.telephony.tests.realsip.peers import (
+    SippProcess,
+    channel_rms,
+    free_port,
+    run_sipp,
+    wait_until,
+)
+
+SILENCE_RMS = 200
+CARRIER_OUT = "127.0.0.3"
+
+
+def ended_call():
+    return wait_until(
+        lambda: db_read(lambda: Call.objects.filter(ended_at__isnull=False).first()),
+        timeout=10,
+        what="the call record",
+    )
+
+
+def test_a_proxied_call_is_held_and_the_agents_bye_follows_the_route(
+    sip_live, phone_8002, tmp_path
+):
+    agent = sip_live.world.agents["8002"]
+    outcome = {}
+    started = time.monotonic()
+    customer = threading.Thread(
+        target=lambda: outcome.update(
+            result=run_sipp(
+                "customer_via_proxy.xml",
+                port=sip_live.switch.port,
+                workdir=tmp_path,
+                service=HOTLINE,
+            )
+        )
+    )
+    customer.start()
+    try:
+        wait_until(
+            lambda: db_read(
+                lambda: CallLeg.objects.filter(
+                    kind=CallLeg.Kind.AGENT, answered_at__isnull=False
+                ).exists()
+            ),
+            timeout=15,
+            what="baresip to answer",
+        )
+        # The customer holds at about 5 s and resumes at about 6.5 s.
+        time.sleep(max(0.0, started + 9 - time.monotonic()))
+        sip_live.run("agent_hangup", agent_id=agent.pk)
+    finally:
+        customer.join(60)
+    result = outcome["result"]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    call = ended_call()
+    call = db_read(lambda: Call.objects.get(pk=call.pk))
+    assert call.disposition == Call.Disposition.ANSWERED
+    assert call.hangup_side == "agent"
+    assert call.agent_id == agent.pk
+
+
+def test_an_outbound_call_leaves_through_the_trunk_with_its_credentials(
+    sip_live, phone_8002, tmp_path
+):
+    carrier_port = free_port()
+    db_read(
+        lambda: SipTrunk.objects.filter(name="carrier").update(
+            outbound_host=CARRIER_OUT,
+            outbound_port=carrier_port,
+            username="hotline-trunk",
+            password="trunk-secret",
+        )
+    )
+    sip_live.reload()
+    carrier = SippProcess(
+        "carrier_uas.xml", port=None, workdir=tmp_path, address=CARRIER_OUT, local_port=carrier_port
+    )
+    try:
+        agent = sip_live.world.agents["8002"]
+        sip_live.run("agent_dial", agent_id=agent.pk, number="13911112222")
+        returncode, report = carrier.wait()
+    finally:
+        carrier.stop()
+    assert returncode == 0, report
+
+    call = ended_call()
+    call, legs, recording = db_read(
+        lambda: (
+            Call.objects.get(pk=call.pk),
+            list(CallLeg.objects.filter(call_id=call.pk).order_by("id")),
+            Recording.objects.filter(call_id=call.pk).first(),
+        )
+    )
+    assert call.direction == Call.Direction.OUTBOUND
+    assert call.disposition == Call.Disposition.ANSWERED
+    assert call.called == "+8613911112222"
+    assert call.agent_id == agent.pk
+    assert call.talk_ms >= 4000
+    assert all(leg.ended_at for leg in legs)
+    with recording_open(recording.file) as handle:
+        assert min(channel_rms(handle.read())) > SILENCE_RMS

@@ -149,10 +149,19 @@ class SippProcess:
 
 
 class Baresip:
-    """A headless baresip phone registered as an extension, answering by
-    itself, its microphone a WAV file."""
+    """A headless baresip phone registered as an extension, its microphone a
+    WAV file; it answers by itself (``answer="auto"``) or rings until the
+    call is cancelled (``"manual"``)."""
 
-    def __init__(self, *, workdir: Path, extension: str, password: str, registrar_port: int):
+    def __init__(
+        self,
+        *,
+        workdir: Path,
+        extension: str,
+        password: str,
+        registrar_port: int,
+        answer: str = "auto",
+    ):
         self.dir = workdir / f"baresip-{extension}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.extension = extension
@@ -181,7 +190,7 @@ class Baresip:
         )
         (self.dir / "accounts").write_text(
             f"<sip:{extension}@127.0.0.1:{registrar_port};transport=udp>"
-            f";auth_pass={password};answermode=auto;regint=60;audio_codecs=PCMA,PCMU\n"
+            f";auth_pass={password};answermode={answer};regint=60;audio_codecs=PCMA,PCMU\n"
         )
         (self.dir / "contacts").write_text("")
         self.process: subprocess.Popen | None = None

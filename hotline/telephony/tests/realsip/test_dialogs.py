@@ -1,15 +1,17 @@
 """Dialogs beyond the plain call, with real peers: a call that comes through
 a record-routing proxy and is held by the customer with re-INVITEs, then hung
 up by the agent; an agent's outbound call through the carrier trunk, which
-asks for the trunk's digest credentials, hung up by the called person."""
+asks for the trunk's digest credentials, hung up by the called person; a
+caller who gives up while the agent's phone rings, which cancels it."""
 
 import threading
 import time
 
 from hotline.telephony.models import Call, CallLeg, Recording, SipTrunk
 from hotline.telephony.storage import recording_open
-from hotline.telephony.tests.realsip.conftest import HOTLINE, db_read
+from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
 from hotline.telephony.tests.realsip.peers import (
+    Baresip,
     SippProcess,
     channel_rms,
     free_port,
@@ -111,3 +113,39 @@ def test_an_outbound_call_leaves_through_the_trunk_with_its_credentials(
     assert all(leg.ended_at for leg in legs)
     with recording_open(recording.file) as handle:
         assert min(channel_rms(handle.read())) > SILENCE_RMS
+
+
+def test_a_caller_who_gives_up_cancels_the_ringing_phone(sip_live, tmp_path):
+    phone = Baresip(
+        workdir=tmp_path,
+        extension="8002",
+        password=PASSWORD,
+        registrar_port=sip_live.switch.port,
+        answer="manual",
+    ).start()
+    try:
+        wait_until(lambda: "8002" in sip_live.switch.registered(), timeout=15, what="baresip")
+        sip_live.login("8002")
+        result = run_sipp(
+            "customer_gives_up.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        call = ended_call()
+        # baresip's ringing call was cancelled (it logs a CANCEL so).
+        wait_until(
+            lambda: "session closed: Connection reset by peer" in phone.output(),
+            timeout=5,
+            what=f"baresip to be cancelled:\n{phone.output()}",
+        )
+    finally:
+        phone.stop()
+    call, legs = db_read(
+        lambda: (
+            Call.objects.get(pk=call.pk),
+            list(CallLeg.objects.filter(call_id=call.pk).order_by("id")),
+        )
+    )
+    assert call.disposition == Call.Disposition.ABANDONED
+    assert call.hangup_side == "caller"
+    assert [leg.kind for leg in legs] == [CallLeg.Kind.CUSTOMER, CallLeg.Kind.AGENT]
+    assert legs[1].answered_at is None and legs[1].ended_at is not None

@@ -767,14 +767,7 @@ class B2BUA:
 
     def _ack_failure(self, leg: Leg, response: Response) -> None:
         """ACK of a non-2xx final response: same branch, To from the response."""
-        invite = leg.invite
-        ack = Request(method="ACK", uri=invite.uri, headers=_headers())
-        ack.headers.add("Via", invite.headers.get_all("Via")[0])
-        ack.headers.add("Max-Forwards", "70")
-        ack.headers.add("From", invite.headers.get("From"))
-        ack.headers.add("To", response.headers.get("To"))
-        ack.headers.add("Call-ID", invite.call_id)
-        ack.headers.add("CSeq", f"{invite.cseq[0]} ACK")
+        ack = _same_transaction(leg.invite, "ACK", to=response.headers.get("To"))
         self.transports.send(ack.encode(), leg.peer)
 
     def _route_peer(self, leg: Leg) -> Peer:
@@ -810,13 +803,7 @@ class B2BUA:
         invite = leg.invite
         if invite is None:
             return
-        cancel = Request(method="CANCEL", uri=invite.uri, headers=_headers())
-        cancel.headers.add("Via", invite.headers.get_all("Via")[0])
-        cancel.headers.add("Max-Forwards", "70")
-        cancel.headers.add("From", invite.headers.get("From"))
-        cancel.headers.add("To", invite.headers.get("To"))
-        cancel.headers.add("Call-ID", invite.call_id)
-        cancel.headers.add("CSeq", f"{invite.cseq[0]} CANCEL")
+        cancel = _same_transaction(invite, "CANCEL", to=invite.headers.get("To"))
         self.client.pop(leg.invite_branch, None)  # the INVITE's final answer comes as a stray
         self._send_client(cancel, leg.peer, lambda response: None)
         # keep the INVITE transaction so its 487 is ACKed
@@ -1031,6 +1018,19 @@ class _Nowhere:
 
     def dtmf(self, digit: str) -> None:
         pass
+
+
+def _same_transaction(invite: Request, method: str, *, to: str) -> Request:
+    """An ACK of a failed INVITE or a CANCEL of a pending one (RFC 3261 9.1,
+    17.1.1.3): the INVITE's top Via (its branch), From, Call-ID and CSeq number."""
+    request = Request(method=method, uri=invite.uri, headers=_headers())
+    request.headers.add("Via", invite.headers.get_all("Via")[0])
+    request.headers.add("Max-Forwards", "70")
+    request.headers.add("From", invite.headers.get("From"))
+    request.headers.add("To", to)
+    request.headers.add("Call-ID", invite.call_id)
+    request.headers.add("CSeq", f"{invite.cseq[0]} {method}")
+    return request
 
 
 def _headers():

@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from hotline.telephony.sip.message import SipError
+from hotline.telephony.sip.message import SipError, unquote
 
 _HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`'~")
@@ -109,18 +109,7 @@ def _take_name(text: str) -> tuple[str, str]:
 def _take_value(text: str) -> tuple[str, str]:
     """One token or quoted string at the start of `text`: (value, rest)."""
     if text.startswith('"'):
-        chars, index = [], 1
-        while index < len(text):
-            char = text[index]
-            if char == "\\" and index + 1 < len(text):
-                chars.append(text[index + 1])
-                index += 2
-                continue
-            if char == '"':
-                return "".join(chars), text[index + 1 :]
-            chars.append(char)
-            index += 1
-        raise SipError("unterminated quoted digest value")
+        return unquote(text)
     end = 0
     while end < len(text) and text[end] in _TOKEN_CHARS:
         end += 1

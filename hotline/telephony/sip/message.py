@@ -268,7 +268,7 @@ def _format_params(params: dict[str, str | None]) -> str:
     )
 
 
-def _unquote(text: str) -> tuple[str, str]:
+def unquote(text: str) -> tuple[str, str]:
     """Parse a quoted string at the start of `text`: (its content, the rest)."""
     chars, index = [], 1
     while index < len(text):
@@ -395,7 +395,7 @@ class Address:
         text = text.strip()
         display = None
         if text.startswith('"'):
-            display, rest = _unquote(text)
+            display, rest = unquote(text)
             display = display or None
             rest = rest.lstrip(" \t")
             if not rest.startswith("<"):

@@ -4,8 +4,6 @@ plays a beep), SIPp calls the hotline and presses 1, the call rings in the
 page, the agent clicks Answer and hears the customer; the recording holds
 both sides."""
 
-import threading
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -13,7 +11,7 @@ from conftest import DEFAULT_PASSWORD
 from hotline.telephony.models import Call, Recording
 from hotline.telephony.storage import recording_open
 from hotline.telephony.tests.realsip.conftest import HOTLINE, db_read
-from hotline.telephony.tests.realsip.peers import channel_rms, run_sipp, wait_until
+from hotline.telephony.tests.realsip.peers import SippProcess, channel_rms, wait_until
 from hotline.web.tests.e2e.asgi_server import asgi_live_server  # noqa: F401
 from hotline.web.tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _async_unsafe_allowed  # noqa: F401
 from hotline.web.tests.e2e.helpers import log_in, screenshot
@@ -88,15 +86,9 @@ def test_agent_answers_on_the_desk_softphone(sip_live, desk_page, tmp_path):
     expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
     expect(page.locator("#desk-audio-status")).to_have_class("badge badge-success")
 
-    outcome = {}
-    customer = threading.Thread(
-        target=lambda: outcome.update(
-            result=run_sipp(
-                "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
-            )
-        )
+    customer = SippProcess(
+        "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
     )
-    customer.start()
     try:
         answer = page.locator("#softphone [data-action=answer]")
         expect(answer).to_be_enabled(timeout=15_000)
@@ -110,9 +102,8 @@ def test_agent_answers_on_the_desk_softphone(sip_live, desk_page, tmp_path):
                 break
         screenshot(page, "desk-softphone-talking")
     finally:
-        customer.join(60)
-    result = outcome["result"]
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        returncode, report = customer.wait()
+    assert returncode == 0, report
     assert heard > 0.02, "the page played no sound of the customer"
 
     call = wait_until(

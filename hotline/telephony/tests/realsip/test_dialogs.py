@@ -4,7 +4,6 @@ up by the agent; an agent's outbound call through the carrier trunk, which
 asks for the trunk's digest credentials, hung up by the called person; a
 caller who gives up while the agent's phone rings, which cancels it."""
 
-import threading
 import time
 
 from hotline.telephony.models import Call, CallLeg, Recording, SipTrunk
@@ -35,19 +34,10 @@ def test_a_proxied_call_is_held_and_the_agents_bye_follows_the_route(
     sip_live, phone_8002, tmp_path
 ):
     agent = sip_live.world.agents["8002"]
-    outcome = {}
     started = time.monotonic()
-    customer = threading.Thread(
-        target=lambda: outcome.update(
-            result=run_sipp(
-                "customer_via_proxy.xml",
-                port=sip_live.switch.port,
-                workdir=tmp_path,
-                service=HOTLINE,
-            )
-        )
+    customer = SippProcess(
+        "customer_via_proxy.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
     )
-    customer.start()
     try:
         wait_until(
             lambda: db_read(
@@ -62,9 +52,8 @@ def test_a_proxied_call_is_held_and_the_agents_bye_follows_the_route(
         time.sleep(max(0.0, started + 9 - time.monotonic()))
         sip_live.run("agent_hangup", agent_id=agent.pk)
     finally:
-        customer.join(60)
-    result = outcome["result"]
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        returncode, report = customer.wait()
+    assert returncode == 0, report
 
     call = ended_call()
     call = db_read(lambda: Call.objects.get(pk=call.pk))

@@ -196,7 +196,15 @@ def test_malformed_input_crashes_nothing_and_leaves_no_call(sip_live, client):
     for data in MALFORMED + mutations:
         udp.send_raw(data)
     tcp.send_raw(b"INVITE sip:x SIP/2.0\r\nContent-Length: nope\r\n\r\n")
-    status, _ = client().request("OPTIONS", "hotline")  # still answering
+    # Still answering. The flood may fill the socket's receive buffer for a
+    # moment, so the OPTIONS is sent again as a UDP client would.
+    keepalive = client()
+    for _attempt in range(4):
+        try:
+            status, _ = keepalive.request("OPTIONS", "hotline")
+            break
+        except TimeoutError:
+            status = None
     assert status == 200
     assert sip_live.switch.open_legs() == []
     assert sip_live.switch.b2bua.counters["malformed"] >= len(MALFORMED) - 2

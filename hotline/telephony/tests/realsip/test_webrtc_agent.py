@@ -12,7 +12,7 @@ from hotline.telephony.models import Call, CallLeg, Recording
 from hotline.telephony.storage import recording_open
 from hotline.telephony.tests.browser_peer import LOUD, Browser, rms
 from hotline.telephony.tests.realsip.conftest import HOTLINE, db_read
-from hotline.telephony.tests.realsip.peers import channel_rms, run_sipp, wait_until
+from hotline.telephony.tests.realsip.peers import SippProcess, channel_rms, wait_until
 
 SILENCE_RMS = 200
 
@@ -66,20 +66,13 @@ def test_customer_reaches_a_browser_agent(sip_live, tmp_path):
         wait_until(browser.connected, timeout=10, what="the browser's connection")
         sip_live.login("8003")
 
-        outcome = {}
-        customer = threading.Thread(
-            target=lambda: outcome.update(
-                result=run_sipp(
-                    "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
-                )
-            )
+        customer = SippProcess(
+            "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
         )
-        customer.start()
         answer_when_ringing(sip_live, agent.pk, timeout=10)
         heard_before = browser.loud_frames()
-        customer.join(60)
-        result = outcome["result"]
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        returncode, report = customer.wait()
+        assert returncode == 0, report
         call = wait_until(
             lambda: db_read(lambda: Call.objects.filter(ended_at__isnull=False).first()),
             timeout=10,

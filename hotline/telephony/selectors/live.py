@@ -116,6 +116,7 @@ def agent_row(agent: Agent) -> dict:
         "reason": agent.state_reason.code if agent.state_reason else "",
         "since": agent.state_since.isoformat() if agent.state_since else None,
         "extension": agent.extension.number if agent.extension else None,
+        "extension_kind": agent.extension.kind if agent.extension else None,
         "call_id": agent.current_call_id,
     }
 

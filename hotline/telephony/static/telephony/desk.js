@@ -89,7 +89,7 @@ function apply(data) {
   $("agent-number").textContent = agent ? `${agent.name} · ${agent.number}${agent.extension ? " · " + agent.extension : ""}` : "";
 
   const loggedOut = !agent || state === "logged_out";
-  audioFollow(loggedOut ? null : agent.extension);
+  audioFollow(loggedOut || agent.extension_kind !== "webrtc" ? null : agent.extension);
   $("login-form").hidden = !agent || !loggedOut;
   $("agent-controls").hidden = loggedOut;
   if (agent && loggedOut) {
@@ -497,9 +497,9 @@ async function loadLists() {
 // --- browser audio -----------------------------------------------------------
 // With the `sip` driver the desktop is the phone of a "webrtc" extension: one
 // peer connection (no ICE servers) made when the agent is logged in, kept for
-// every call, made again after a reload or a failure, closed on logout. The
-// server answers the offer; it refuses (422, on "extension") an extension
-// that is not a browser softphone, and then the page stays quiet.
+// every call, made again after a reload or a failure, closed on logout. An
+// agent at a SIP phone gets none; should the server still refuse the offer
+// (422, on "extension": not a browser softphone), the page stays quiet.
 
 const AUDIO_RETRY_MS = [2000, 5000, 10000, 30000];
 const ICE_GATHERING_MS = 5000;

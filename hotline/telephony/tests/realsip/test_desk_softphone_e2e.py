@@ -121,3 +121,16 @@ def test_agent_answers_on_the_desk_softphone(sip_live, desk_page, tmp_path):
     assert agent_rms > SILENCE_RMS, "the agent's side (Chromium's fake microphone) is silent"
     # The desk keeps its browser audio for the next call.
     expect(page.locator("#desk-audio-status")).to_have_class("badge badge-success")
+
+
+def test_an_agent_at_a_sip_phone_gets_no_browser_audio(sip_live, desk_page):
+    page = desk_page
+    offers = []
+    page.on("request", lambda r: offers.append(r.url) if r.url.endswith("/webrtc") else None)
+    log_in(page, "agent_a1", DEFAULT_PASSWORD)  # extension 8002 is a SIP phone
+    page.goto("/telephony/desk/")
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
+    page.wait_for_timeout(1500)
+    assert offers == []
+    expect(page.locator("#desk-audio-status")).to_be_hidden()

@@ -150,8 +150,9 @@ class SippProcess:
 
 class Baresip:
     """A headless baresip phone registered as an extension, its microphone a
-    WAV file; it answers by itself (``answer="auto"``) or rings until the
-    call is cancelled (``"manual"``)."""
+    WAV file of a ``tone``; it answers by itself (``answer="auto"``) or rings
+    until the call is cancelled (``"manual"``). With ``record`` it keeps what
+    it hears (``heard()``)."""
 
     def __init__(
         self,
@@ -161,11 +162,14 @@ class Baresip:
         password: str,
         registrar_port: int,
         answer: str = "auto",
+        tone: int = 1000,
+        record: bool = False,
     ):
         self.dir = workdir / f"baresip-{extension}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.extension = extension
-        self.source = tone_wav(self.dir / "voice.wav", frequency=1000, seconds=60)
+        self.source = tone_wav(self.dir / "voice.wav", frequency=tone, seconds=60)
+        recorder = ["module sndfile.so", f"snd_path {self.dir}"] if record else []
         self.port = free_port()
         (self.dir / "config").write_text(
             "\n".join(
@@ -184,6 +188,7 @@ class Baresip:
                     "audio_player alsa,null",
                     "audio_alert alsa,null",
                     "rtp_ports 40000-40999",
+                    *recorder,
                     "",
                 ]
             )
@@ -217,6 +222,12 @@ class Baresip:
         if self.process is not None:
             self._log.close()
 
+    def heard(self) -> bytes:
+        """The WAV of what the phone played (its decoded audio), when recording;
+        complete once the phone has stopped."""
+        files = sorted(self.dir.glob("dump-*-dec.wav"))
+        return files[-1].read_bytes() if files else b""
+
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
@@ -230,6 +241,28 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def tone_levels(content: bytes, frequency: float, *, block_s: float = 0.1) -> list[float]:
+    """How strongly each block of a 16-bit mono WAV held in memory carries
+    ``frequency``: the Goertzel amplitude relative to full scale (a
+    full-scale sine gives about 1)."""
+    import array
+    import io
+    import math
+
+    with wave.open(io.BytesIO(content)) as wav:
+        rate, samples = wav.getframerate(), array.array("h", wav.readframes(wav.getnframes()))
+    size = int(rate * block_s)
+    coefficient = 2 * math.cos(2 * math.pi * frequency / rate)
+    levels = []
+    for start in range(0, len(samples) - size + 1, size):
+        previous = before = 0.0
+        for sample in samples[start : start + size]:
+            previous, before = sample + coefficient * previous - before, previous
+        power = previous * previous + before * before - coefficient * previous * before
+        levels.append(2 * math.sqrt(max(power, 0.0)) / size / 32768)
+    return levels
 
 
 def channel_rms(content: bytes) -> tuple[int, ...]:

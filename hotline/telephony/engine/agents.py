@@ -230,7 +230,8 @@ class AgentMixin:
     def agent_transfer(self, *, agent_id: int, to: str) -> None:
         agent, call = self._agent_call(agent_id, S.CONNECTED, S.ON_HOLD)
         queue_id = self.queue_codes.get(to)
-        if queue_id is None and phone_info(to) is None:
+        number = phone_info(to) if queue_id is None else None
+        if queue_id is None and number is None:
             raise InvalidData(
                 _("Transfer to a queue code or a phone number."),
                 details={"to": [_("Unknown queue or number.")]},
@@ -246,7 +247,7 @@ class AgentMixin:
             self.enqueue(call, queue_id, f"transfer:{agent.number}")
         else:
             self.call_to(call, S.TRANSFERRED, to)
-            self.switch.transfer(call.customer_leg, to=to)
+            self.switch.transfer(call.customer_leg, to=number.e164)
 
     def recording_finish_and_save(self, call: CallRun) -> None:
         recorded = self.recording_finish(call)

@@ -25,14 +25,11 @@ import logging
 import secrets
 import socket
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from hotline.telephony.media import g711
-from hotline.telephony.media.dtmf import DtmfReceiver, DtmfSender, check_digits
+from hotline.telephony.media.dtmf import check_digits
 from hotline.telephony.media.g711 import (
     CODEC_OF_PAYLOAD_TYPE,
     FRAME_BYTES,
@@ -40,10 +37,20 @@ from hotline.telephony.media.g711 import (
     PAYLOAD_TYPES,
     SAMPLE_RATE,
     SILENCE,
-    audioop,
+)
+from hotline.telephony.media.legs import (
+    Datagrams,
+    Endpoint,
+    EndpointLeg,
+    EndpointSink,
+    Leg,
+    LegStats,
+    Playback,
+    RtpLeg,
+    mix,
 )
 from hotline.telephony.media.prompts import PromptStore
-from hotline.telephony.media.rtp import JitterStats, OutboundStream, RtpPacket, build_rtcp
+from hotline.telephony.media.rtp import RtpPacket, build_rtcp
 from hotline.telephony.media.rtp import parse_rtcp as parse_rtcp_packet
 from hotline.telephony.media.wav import StereoWavWriter, read_pcm
 
@@ -55,165 +62,17 @@ TICK_SECONDS = FRAME_MS / 1000
 HOUSEKEEPING_TICKS = 10  # DTMF end timeouts and RTCP are looked at every 200 ms
 LATE_RESYNC_SECONDS = 0.2  # a ticker this late skips ahead instead of bursting
 RTCP_INTERVAL_SECONDS = 5.0
-INBOUND_CAP_BYTES = 6 * FRAME_BYTES  # drop the oldest audio beyond 120 ms
-PREBUFFER_BYTES = 2 * FRAME_BYTES  # after running dry, wait for 40 ms of audio
 NAT_SWITCH_PACKETS = 3
-DELAY_SAMPLES = 1000
 MONITOR_MODES = ("listen", "whisper", "barge")
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
-PEER_RECEIVES = ("sendrecv", "recvonly")  # the peer's SDP direction lets us send
 PCM_CACHE_ENTRIES = 64
 FINISHED_RECORDINGS_KEPT = 1000
-BYTES_PER_SECOND = SAMPLE_RATE * 2
 
 
-class EndpointSink(Protocol):
-    """Where an endpoint delivers what its user says (on the core's loop)."""
-
-    def frame(self, pcm: bytes) -> None: ...
-
-    def dtmf(self, digit: str) -> None: ...
-
-
-class Endpoint(Protocol):
-    """A leg whose media does not come over plain RTP (a WebRTC browser)."""
-
-    def attach(self, sink: EndpointSink) -> None: ...
-
-    def send(self, pcm: bytes) -> None: ...  # every 20 ms: what the leg hears
-
-    def close(self) -> None: ...
-
-
-@dataclass
-class LegStats:
-    packets_in: int = 0
-    packets_out: int = 0
-    bytes_in: int = 0  # payload octets (PCM bytes for an endpoint)
-    bytes_out: int = 0
-    lost: int = 0
-    jitter_ms: float = 0.0
-    peer_fraction_lost: float = 0.0  # from the peer's RTCP reports, 0..1
-    peer_jitter_ms: float = 0.0
-    relay_delay_p99_ms: float = 0.0  # receiving a packet → relaying it (or its frame)
-
-
-class _Inbound:
-    """Decoded audio a leg said, waiting for the ticker: a few frames at most."""
-
-    __slots__ = ("last_push", "pcm", "primed")
-
-    def __init__(self) -> None:
-        self.pcm = bytearray()
-        self.primed = False
-        self.last_push = 0.0
-
-    def push(self, pcm: bytes, now: float) -> None:
-        self.pcm += pcm
-        if len(self.pcm) > INBOUND_CAP_BYTES:
-            del self.pcm[: len(self.pcm) - INBOUND_CAP_BYTES]
-        self.last_push = now
-
-    def take(self, now: float) -> tuple[bytes | None, float]:
-        """The next frame (or None) and about how long it waited here."""
-        size = len(self.pcm)
-        if not self.primed and size < PREBUFFER_BYTES:
-            return None, 0.0
-        if size == 0:
-            self.primed = False
-            return None, 0.0
-        frame = bytes(self.pcm[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0")
-        del self.pcm[:FRAME_BYTES]
-        self.primed = size > FRAME_BYTES
-        return frame, max(0.0, now - self.last_push + len(self.pcm) / BYTES_PER_SECOND)
-
-    def clear(self) -> None:
-        self.pcm.clear()
-        self.primed = False
-
-
-class _Playback:
-    __slots__ = ("loop", "pcm", "playback_id", "position")
-
-    def __init__(self, pcm: bytes, *, loop: bool, playback_id: str = "") -> None:
-        self.pcm, self.loop, self.playback_id, self.position = pcm, loop, playback_id, 0
-
-    @property
-    def finished(self) -> bool:
-        return not self.loop and self.position >= len(self.pcm)
-
-    def next_frame(self) -> bytes:
-        end = self.position + FRAME_BYTES
-        frame = self.pcm[self.position : end]
-        self.position = end
-        if len(frame) < FRAME_BYTES and self.loop and self.pcm:
-            self.position = FRAME_BYTES - len(frame)
-            frame += self.pcm[: self.position]
-        return frame.ljust(FRAME_BYTES, b"\0")
-
-
-class _Leg:
-    """What every leg has, whatever carries its media."""
-
-    def __init__(self, leg_id: str) -> None:
-        self.id = leg_id
-        self.closed = False
-        self.inbound = _Inbound()
-        self.delays: deque[float] = deque(maxlen=DELAY_SAMPLES)
-        self.muted = self.held = False
-        self.playback: _Playback | None = None
-        self.playback_request: object = None  # the play() call that may still start
-        self.hold_music: _Playback | None = None
-        self.recorder: StereoWavWriter | None = None
-        self.listens: tuple[_Leg, ...] = ()
-        self.relay_to: _RtpLeg | None = None
-        self.relay_fed = False
-        self.decode = False
-        self.mixed = False  # heard by a ticked leg: its frames are relayed by the ticker
-
-    @property
-    def can_send(self) -> bool:
-        return True
-
-    def send_frame(self, pcm: bytes, now: float) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def stats(self) -> LegStats:
-        stats = LegStats()
-        if self.delays:
-            ordered = sorted(self.delays)
-            stats.relay_delay_p99_ms = ordered[int(0.99 * (len(ordered) - 1))] * 1000
-        return stats
-
-
-class _EndpointLeg(_Leg):
-    def __init__(self, leg_id: str, endpoint: Endpoint) -> None:
-        super().__init__(leg_id)
-        self.endpoint = endpoint
-        self.frames_in = self.frames_out = self.bytes_in = self.bytes_out = 0
-
-    def send_frame(self, pcm: bytes, now: float) -> None:
-        self.frames_out += 1
-        self.bytes_out += len(pcm)
-        self.endpoint.send(pcm)
-
-    def close(self) -> None:
-        self.endpoint.close()
-
-    def stats(self) -> LegStats:
-        stats = super().stats()
-        stats.packets_in, stats.bytes_in = self.frames_in, self.bytes_in
-        stats.packets_out, stats.bytes_out = self.frames_out, self.bytes_out
-        return stats
-
-
-class _Sink:
+class EndpointLegSink:
     """The ``EndpointSink`` handed to an endpoint; inert once its leg is gone."""
 
-    def __init__(self, core: "MediaCore", leg: _EndpointLeg) -> None:
+    def __init__(self, core: "MediaCore", leg: EndpointLeg) -> None:
         self._core, self._leg = core, leg
 
     def frame(self, pcm: bytes) -> None:
@@ -231,94 +90,6 @@ class _Sink:
     def dtmf(self, digit: str) -> None:
         if not self._leg.closed:
             self._core._report_dtmf(self._leg.id, digit)
-
-
-class _Datagrams(asyncio.DatagramProtocol):
-    def __init__(self, received: Callable[[bytes, tuple], None]) -> None:
-        self.received = received
-
-    def datagram_received(self, data: bytes, addr: tuple) -> None:
-        self.received(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        logger.debug("RTP socket error: %s", exc)  # ICMP unreachable from a gone peer
-
-
-class _RtpLeg(_Leg):
-    def __init__(self, leg_id: str, port: int, on_digit: Callable[[str], None]) -> None:
-        super().__init__(leg_id)
-        self.port = port
-        self.sockets: list[socket.socket] = []
-        self.transports: list[asyncio.DatagramTransport] = []
-        self.sdp_remote: tuple[str, int] | None = None
-        self.remote: tuple[str, int] | None = None  # where we send: SDP, or latched (NAT)
-        self.rtcp_remote: tuple | None = None
-        self.codec, self.payload_type = "PCMU", 0
-        self.dtmf_payload_type: int | None = None
-        self.direction = "sendrecv"
-        self.out = OutboundStream()
-        self.jitter = JitterStats()
-        self.dtmf_in = DtmfReceiver(on_digit)
-        self.dtmf_out = DtmfSender()
-        self.dtmf_timestamp = 0
-        self.nat_candidate: tuple | None = None
-        self.nat_count = 0
-        self.packets_in = self.bytes_in = 0
-        self.peer_fraction_lost = self.peer_jitter_ms = 0.0
-        self.peer_sr: tuple[int, float] | None = None  # (NTP middle, when) of its last SR
-        self.next_rtcp = 0.0
-
-    @property
-    def can_send(self) -> bool:
-        return self.remote is not None and self.direction in PEER_RECEIVES
-
-    def transmit(self, data: bytes) -> None:
-        self.transports[0].sendto(data, self.remote)
-
-    def send_frame(self, pcm: bytes, now: float) -> None:
-        timestamp, marker = self.out.frame_timestamp(now)
-        if self.dtmf_out.active:
-            self._send_dtmf_step(timestamp)
-            return
-        payload = g711.encode(pcm, self.codec)
-        self.transmit(self.out.packet(self.payload_type, payload, timestamp, marker))
-
-    def _send_dtmf_step(self, timestamp: int) -> None:
-        step = self.dtmf_out.tick()
-        if step is None or self.dtmf_payload_type is None:
-            return  # the gap between two keys
-        if step.starts_event:
-            self.dtmf_timestamp = timestamp
-        packet = self.out.packet(
-            self.dtmf_payload_type, step.payload, self.dtmf_timestamp, step.marker
-        )
-        self.transmit(packet)
-
-    def close(self) -> None:
-        for transport in self.transports:
-            transport.abort()
-        for sock in self.sockets:  # now, so the ports are free when remove_leg returns
-            sock.close()
-
-    def stats(self) -> LegStats:
-        stats = super().stats()
-        stats.packets_in, stats.bytes_in = self.packets_in, self.bytes_in
-        stats.packets_out, stats.bytes_out = self.out.packets, self.out.octets
-        stats.lost, stats.jitter_ms = self.jitter.lost, self.jitter.jitter_ms
-        stats.peer_fraction_lost, stats.peer_jitter_ms = (
-            self.peer_fraction_lost,
-            self.peer_jitter_ms,
-        )
-        return stats
-
-
-def _mix(frames: list[bytes]) -> bytes:
-    if not frames:
-        return SILENCE
-    mixed = frames[0]
-    for frame in frames[1:]:
-        mixed = audioop.add(mixed, frame, 2)  # saturates rather than wraps
-    return mixed
 
 
 class MediaCore:
@@ -344,12 +115,12 @@ class MediaCore:
         self.cname = f"hotline-{secrets.token_hex(6)}"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task | None = None
-        self._legs: dict[str, _Leg] = {}
+        self._legs: dict[str, Leg] = {}
         self._bridges: dict[str, str] = {}  # both directions
         self._conferences: list[set[str]] = []
         self._monitors: dict[str, tuple[str, str]] = {}  # supervisor → (target, mode)
-        self._ticked: list[_Leg] = []
-        self._decoding: list[_Leg] = []
+        self._ticked: list[Leg] = []
+        self._decoding: list[Leg] = []
         self._dirty = False
         self._music: bytes | None = None
         self._pcm_cache: dict[tuple[Path, int], bytes] = {}
@@ -386,7 +157,7 @@ class MediaCore:
         if leg_id in self._legs:
             raise ValueError(f"leg {leg_id} exists")
         rtp_socket, rtcp_socket = self._bind_pair()
-        leg = _RtpLeg(leg_id, rtp_socket.getsockname()[1], lambda d: self._report_dtmf(leg_id, d))
+        leg = RtpLeg(leg_id, rtp_socket.getsockname()[1], lambda d: self._report_dtmf(leg_id, d))
         leg.sockets = [rtp_socket, rtcp_socket]
         leg.next_rtcp = self.now() + RTCP_INTERVAL_SECONDS * (0.5 + secrets.randbelow(500) / 1000)
         self._legs[leg_id] = leg
@@ -425,10 +196,10 @@ class MediaCore:
     def add_endpoint_leg(self, leg_id: str, endpoint: Endpoint) -> None:
         if leg_id in self._legs:
             raise ValueError(f"leg {leg_id} exists")
-        leg = _EndpointLeg(leg_id, endpoint)
+        leg = EndpointLeg(leg_id, endpoint)
         self._legs[leg_id] = leg
         self._rewire()
-        endpoint.attach(_Sink(self, leg))
+        endpoint.attach(EndpointLegSink(self, leg))
 
     def has_leg(self, leg_id: str) -> bool:
         return leg_id in self._legs
@@ -467,7 +238,7 @@ class MediaCore:
         pcm = await self._load_pcm(await self.prompts.resolve(text=text, audio=audio))
         if leg.closed or leg.playback_request is not request:
             return  # stopped, replaced or hung up while the prompt was made
-        self._set_playback(leg, _Playback(pcm, loop=loop, playback_id=playback_id))
+        self._set_playback(leg, Playback(pcm, loop=loop, playback_id=playback_id))
 
     def stop_playback(self, leg_id: str) -> None:
         leg = self._legs[leg_id]
@@ -512,7 +283,7 @@ class MediaCore:
         leg = self._legs[leg_id]
         if on != leg.held:
             leg.held = on
-            leg.hold_music = _Playback(self._music, loop=True) if on and self._music else None
+            leg.hold_music = Playback(self._music, loop=True) if on and self._music else None
             self._rewire()
 
     def mute(self, leg_id: str, on: bool) -> None:
@@ -541,7 +312,7 @@ class MediaCore:
     def send_dtmf(self, leg_id: str, digits: str) -> None:
         digits = check_digits(digits)
         leg = self._legs[leg_id]
-        if not isinstance(leg, _RtpLeg) or leg.dtmf_payload_type is None or not leg.can_send:
+        if not isinstance(leg, RtpLeg) or leg.dtmf_payload_type is None or not leg.can_send:
             logger.info("No telephone-event negotiated on %s: keys %s not sent", leg_id, digits)
             return
         leg.dtmf_out.queue(digits)
@@ -554,9 +325,9 @@ class MediaCore:
             if leg_id not in self._legs:
                 raise KeyError(leg_id)
 
-    def _rtp_leg(self, leg_id: str) -> _RtpLeg:
+    def _rtp_leg(self, leg_id: str) -> RtpLeg:
         leg = self._legs[leg_id]
-        if not isinstance(leg, _RtpLeg):
+        if not isinstance(leg, RtpLeg):
             raise TypeError(f"leg {leg_id} is not an RTP leg")
         return leg
 
@@ -618,17 +389,17 @@ class MediaCore:
         self._decoding = list(decoding)
 
     @staticmethod
-    def _relay_source(leg: _Leg) -> "_RtpLeg | None":
-        if not isinstance(leg, _RtpLeg) or not leg.can_send or len(leg.listens) != 1:
+    def _relay_source(leg: Leg) -> "RtpLeg | None":
+        if not isinstance(leg, RtpLeg) or not leg.can_send or len(leg.listens) != 1:
             return None
         if leg.playback or leg.held or leg.dtmf_out.active:
             return None
         source = leg.listens[0]
-        if not isinstance(source, _RtpLeg) or source.muted or source.held:
+        if not isinstance(source, RtpLeg) or source.muted or source.held:
             return None
         return source
 
-    def _set_playback(self, leg: _Leg, playback: _Playback | None) -> None:
+    def _set_playback(self, leg: Leg, playback: Playback | None) -> None:
         changed = (leg.playback is None) != (playback is None)
         leg.playback = playback
         if changed:
@@ -636,13 +407,13 @@ class MediaCore:
 
     # --- internals: packets ---
 
-    def _rtp_received(self, leg: _RtpLeg, data: bytes, addr: tuple) -> None:
+    def _rtp_received(self, leg: RtpLeg, data: bytes, addr: tuple) -> None:
         try:
             self._handle_rtp(leg, data, addr)
         except Exception:
             logger.exception("RTP packet on %s not handled", leg.id)
 
-    def _handle_rtp(self, leg: _RtpLeg, data: bytes, addr: tuple) -> None:
+    def _handle_rtp(self, leg: RtpLeg, data: bytes, addr: tuple) -> None:
         self._refresh()
         remote = leg.remote
         if leg.closed or remote is None:
@@ -679,7 +450,7 @@ class MediaCore:
             leg.inbound.push(g711.decode(packet.payload, codec), now)
 
     def _relay(
-        self, source: _RtpLeg, destination: _RtpLeg, packet: RtpPacket, codec: str, now: float
+        self, source: RtpLeg, destination: RtpLeg, packet: RtpPacket, codec: str, now: float
     ) -> None:
         payload = packet.payload
         if codec != destination.codec:
@@ -690,7 +461,7 @@ class MediaCore:
         destination.transmit(out.packet(destination.payload_type, payload, timestamp, marker))
         source.delays.append(self._loop.time() - now)
 
-    def _latch(self, leg: _RtpLeg, addr: tuple) -> bool:
+    def _latch(self, leg: RtpLeg, addr: tuple) -> bool:
         """Symmetric RTP: after a few packets from another address, send there."""
         if addr != leg.nat_candidate:
             leg.nat_candidate, leg.nat_count = addr, 0
@@ -702,7 +473,7 @@ class MediaCore:
         leg.nat_candidate, leg.nat_count = None, 0
         return True
 
-    def _rtcp_received(self, leg: _RtpLeg, data: bytes, addr: tuple) -> None:
+    def _rtcp_received(self, leg: RtpLeg, data: bytes, addr: tuple) -> None:
         try:
             reports = parse_rtcp_packet(data)
         except ValueError:
@@ -717,7 +488,7 @@ class MediaCore:
         if reports and leg.remote is not None and addr[0] == leg.remote[0]:
             leg.rtcp_remote = addr
 
-    def _send_rtcp(self, leg: _RtpLeg, now: float) -> None:
+    def _send_rtcp(self, leg: RtpLeg, now: float) -> None:
         leg.next_rtcp = now + RTCP_INTERVAL_SECONDS
         if leg.remote is None or not (leg.out.packets or leg.jitter.received):
             return
@@ -766,13 +537,13 @@ class MediaCore:
 
     def _tick(self, now: float) -> None:
         self._refresh()
-        said: dict[_Leg, bytes] = {}
+        said: dict[Leg, bytes] = {}
         for leg in self._decoding:
             frame, waited = leg.inbound.take(now)
             if frame is not None and leg.mixed:
                 leg.delays.append(waited)
             said[leg] = SILENCE if frame is None or leg.muted or leg.held else frame
-        finished: list[_Leg] = []
+        finished: list[Leg] = []
         rewire = False
         for leg in self._ticked:
             heard = self._hearing(leg, said)
@@ -788,24 +559,24 @@ class MediaCore:
         if rewire:
             self._rewire()
 
-    def _hearing(self, leg: _Leg, said: dict[_Leg, bytes]) -> bytes:
+    def _hearing(self, leg: Leg, said: dict[Leg, bytes]) -> bytes:
         if leg.held:
             return leg.hold_music.next_frame() if leg.hold_music else SILENCE
         frames = [said[source] for source in leg.listens]
         if leg.playback is not None:
             frames.append(leg.playback.next_frame())
-        return _mix(frames)
+        return mix(frames)
 
-    def _send(self, leg: _Leg, pcm: bytes, now: float) -> bool:
+    def _send(self, leg: Leg, pcm: bytes, now: float) -> bool:
         """Send one frame; True when a key press just ended (the leg may be relayed again)."""
-        sending_keys = isinstance(leg, _RtpLeg) and leg.dtmf_out.active
+        sending_keys = isinstance(leg, RtpLeg) and leg.dtmf_out.active
         try:
             leg.send_frame(pcm, now)
         except Exception:
             logger.exception("Sending to leg %s failed", leg.id)
         return sending_keys and not leg.dtmf_out.active
 
-    def _record(self, leg: _Leg, said: bytes, heard: bytes) -> None:
+    def _record(self, leg: Leg, said: bytes, heard: bytes) -> None:
         try:
             leg.recorder.write(said, heard)
         except OSError:  # a full disk ends this recording, not everyone's audio
@@ -814,7 +585,7 @@ class MediaCore:
             leg.recorder = None
             self._rewire()
 
-    def _playback_finished(self, leg: _Leg) -> None:
+    def _playback_finished(self, leg: Leg) -> None:
         playback = leg.playback
         leg.playback_request = None
         self._set_playback(leg, None)
@@ -825,7 +596,7 @@ class MediaCore:
 
     def _housekeeping(self, now: float) -> None:
         for leg in list(self._legs.values()):
-            if not isinstance(leg, _RtpLeg):
+            if not isinstance(leg, RtpLeg):
                 continue
             try:
                 leg.dtmf_in.poll(now)
@@ -867,12 +638,12 @@ class MediaCore:
         sock.setblocking(False)
         return sock
 
-    async def _open(self, leg: _RtpLeg, sock: socket.socket, handler: Callable) -> None:
+    async def _open(self, leg: RtpLeg, sock: socket.socket, handler: Callable) -> None:
         def received(data: bytes, addr: tuple) -> None:
             handler(leg, data, addr)
 
         transport, _ = await self._loop.create_datagram_endpoint(
-            lambda: _Datagrams(received), sock=sock
+            lambda: Datagrams(received), sock=sock
         )
         leg.transports.append(transport)
 

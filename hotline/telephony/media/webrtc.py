@@ -37,7 +37,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.sdp import SessionDescription
 
 if TYPE_CHECKING:
-    from hotline.telephony.media.core import EndpointSink
+    from hotline.telephony.media.legs import EndpointSink
 
 logger = logging.getLogger(__name__)
 

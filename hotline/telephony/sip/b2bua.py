@@ -49,7 +49,7 @@ from hotline.telephony.switch import (
 
 logger = logging.getLogger(__name__)
 T1, T2, TIMEOUT = 0.5, 4.0, 32.0
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO"
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, NOTIFY, INFO"
 MAX_EXPIRES, DEFAULT_EXPIRES = 3600, 600
 OFFER_CODECS = [(8, "PCMA"), (0, "PCMU")]
 STATUS_CAUSES = {
@@ -134,7 +134,8 @@ class B2BUA:
         guard: digest.AuthGuard | None = None,
     ):
         self.host, self.public_host, self.realm = host, public_host or host, realm
-        self.media, self.emit = media, emit
+        self.media, self._emit_to_engine = media, emit
+        self.transferred: dict[str, str] = {}  # leg id → its partner, carried by the switch
         self.transports = Transports(host=host, port=port, on_message=self.on_message)
         self.directory = Directory()
         self.guard = guard or digest.AuthGuard()
@@ -782,8 +783,8 @@ class B2BUA:
 
     def hangup(self, leg_id: str, *, cause: str = "normal") -> None:
         leg = self.legs.get(leg_id)
-        if leg is None or leg.state == "ended":
-            return
+        if leg is None or leg.state == "ended" or leg_id in self.transferred:
+            return  # gone, or no longer the engine's (see transfer)
         self._end_signalling(leg, cause=cause)
         self.emit(LegHungUp(leg_id, cause=cause, side="local"))
 
@@ -945,22 +946,43 @@ class B2BUA:
         del leg.typed[:-20]
         self.emit(DtmfReceived(leg_id, digit=digit))
 
+    def emit(self, event) -> None:
+        """Hand an event to the engine, unless its leg is carried by the
+        switch after a blind transfer."""
+        partner = self.transferred.get(event.leg_id)
+        if partner is None:
+            self._emit_to_engine(event)
+        else:
+            self._transferred_event(event, partner)
+
     def transfer(self, leg_id: str, *, to: str) -> None:
-        """Blind transfer to a number: the caller is asked to call it (REFER)
-        and this leg ends; the engine records the call as transferred."""
+        """Blind transfer to a number, carried by the switch: the engine lets
+        the leg go ("transferred"); the switch dials ``to`` (through the
+        trunk, with the caller's number) and bridges the two until either
+        hangs up. Callers hear music while the number rings. Carriers rarely
+        accept REFER, so none is sent."""
         leg = self.legs.get(leg_id)
         if leg is None or leg.state != "confirmed":
             return
-        trunk = self.directory.outbound_trunk()
-        host = trunk.outbound_host if trunk else self.public_host
-        leg.local_cseq += 1
-        refer = self._request(leg, "REFER", cseq=leg.local_cseq)
-        refer.headers.add("Refer-To", f"<sip:{to}@{host}>")
-        refer.headers.add("Referred-By", self._contact())
-        self._send_client(refer, self._route_peer(leg), lambda response: None)
-        self._send_bye(leg)
-        self._forget(leg)
-        self.emit(LegHungUp(leg_id, cause="transferred", side="local"))
+        self._emit_to_engine(LegHungUp(leg_id, cause="transferred", side="local"))
+        onward = f"{leg_id}-t"
+        self.transferred[leg_id], self.transferred[onward] = onward, leg_id
+        if self.media.has_leg(leg_id):
+            self.media.hold(leg_id, True)
+        caller = (leg.remote.uri.user if leg.inbound and leg.remote else "") or ""
+        self.originate(leg_id=onward, to=to, caller_id=caller)
+
+    def _transferred_event(self, event, partner: str) -> None:
+        if isinstance(event, LegAnswered):
+            if self.media.has_leg(partner) and self.media.has_leg(event.leg_id):
+                self.media.hold(partner, False)
+                self.media.bridge(partner, event.leg_id)
+        elif isinstance(event, LegHungUp):
+            self.transferred.pop(event.leg_id, None)
+            self.transferred.pop(partner, None)
+            other = self.legs.get(partner)
+            if other is not None and other.state != "ended":
+                self._end_signalling(other, cause="normal")
 
     # --- browser softphones ---
 

@@ -18,7 +18,7 @@ from hotline.telephony.media import g711
 from hotline.telephony.media.core import MediaCore
 from hotline.telephony.media.dtmf import encode_event, parse_event
 from hotline.telephony.media.prompts import PromptStore
-from hotline.telephony.media.rtp import RtpPacket, build_rtcp, parse_rtcp
+from hotline.telephony.media.rtp import JitterStats, RtpPacket, build_rtcp, parse_rtcp
 from hotline.telephony.media.wav import rms, write_pcm
 
 DTMF_PT = 101
@@ -665,7 +665,7 @@ async def test_rtcp_reports_go_both_ways(media, monkeypatch):
     rtcp = await Peer.open()
     await a.talk(a.leg_port, tone(440, 0.2))
     ours = a.packets[-1].ssrc
-    block = core_module.JitterStats().report_block()
+    block = JitterStats().report_block()
     report = build_rtcp(
         ssrc=a.ssrc,
         cname="peer",

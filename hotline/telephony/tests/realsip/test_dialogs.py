@@ -2,7 +2,8 @@
 a record-routing proxy and is held by the customer with re-INVITEs, then hung
 up by the agent; an agent's outbound call through the carrier trunk, which
 asks for the trunk's digest credentials, hung up by the called person; a
-caller who gives up while the agent's phone rings, which cancels it."""
+blind transfer of the customer to an outside number; a caller who gives up
+while the agent's phone rings, which cancels it."""
 
 import time
 
@@ -27,6 +28,24 @@ def ended_call():
         lambda: db_read(lambda: Call.objects.filter(ended_at__isnull=False).first()),
         timeout=10,
         what="the call record",
+    )
+
+
+def carrier_answering(sip_live, workdir, scenario: str) -> SippProcess:
+    """Outbound calls go through the test carrier, with its credentials; the
+    carrier (SIPp, on 127.0.0.3) waits for one."""
+    carrier_port = free_port()
+    db_read(
+        lambda: SipTrunk.objects.filter(name="carrier").update(
+            outbound_host=CARRIER_OUT,
+            outbound_port=carrier_port,
+            username="hotline-trunk",
+            password="trunk-secret",
+        )
+    )
+    sip_live.reload()
+    return SippProcess(
+        scenario, port=None, workdir=workdir, address=CARRIER_OUT, local_port=carrier_port
     )
 
 
@@ -65,19 +84,7 @@ def test_a_proxied_call_is_held_and_the_agents_bye_follows_the_route(
 def test_an_outbound_call_leaves_through_the_trunk_with_its_credentials(
     sip_live, phone_8002, tmp_path
 ):
-    carrier_port = free_port()
-    db_read(
-        lambda: SipTrunk.objects.filter(name="carrier").update(
-            outbound_host=CARRIER_OUT,
-            outbound_port=carrier_port,
-            username="hotline-trunk",
-            password="trunk-secret",
-        )
-    )
-    sip_live.reload()
-    carrier = SippProcess(
-        "carrier_uas.xml", port=None, workdir=tmp_path, address=CARRIER_OUT, local_port=carrier_port
-    )
+    carrier = carrier_answering(sip_live, tmp_path, "carrier_uas.xml")
     try:
         agent = sip_live.world.agents["8002"]
         sip_live.run("agent_dial", agent_id=agent.pk, number="13911112222")
@@ -138,3 +145,47 @@ def test_a_caller_who_gives_up_cancels_the_ringing_phone(sip_live, tmp_path):
     assert call.hangup_side == "caller"
     assert [leg.kind for leg in legs] == [CallLeg.Kind.CUSTOMER, CallLeg.Kind.AGENT]
     assert legs[1].answered_at is None and legs[1].ended_at is not None
+
+
+def test_the_agent_transfers_the_customer_to_an_outside_number(sip_live, phone_8002, tmp_path):
+    agent = sip_live.world.agents["8002"]
+    carrier = carrier_answering(sip_live, tmp_path, "carrier_uas_waits.xml")
+    customer = SippProcess(
+        "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
+    )
+    try:
+        wait_until(
+            lambda: db_read(
+                lambda: CallLeg.objects.filter(
+                    kind=CallLeg.Kind.AGENT, answered_at__isnull=False
+                ).exists()
+            ),
+            timeout=15,
+            what="baresip to answer",
+        )
+        sip_live.run("agent_transfer", agent_id=agent.pk, to="13911112222")
+        customer_code, customer_report = customer.wait()
+        carrier_code, carrier_report = carrier.wait()
+    finally:
+        customer.stop()
+        carrier.stop()
+    assert customer_code == 0, customer_report
+    assert carrier_code == 0, carrier_report
+
+    call = ended_call()
+    call, legs = db_read(
+        lambda: (
+            Call.objects.get(pk=call.pk),
+            list(CallLeg.objects.filter(call_id=call.pk).order_by("id")),
+        )
+    )
+    # The call left the hotline at the transfer; the switch carried it on.
+    assert call.disposition == Call.Disposition.TRANSFERRED
+    assert [leg.kind for leg in legs] == [CallLeg.Kind.CUSTOMER, CallLeg.Kind.AGENT]
+    assert legs[1].hangup_cause == "transferred"
+    media = sip_live.switch.finished_legs()
+    customer_leg = legs[0].switch_id
+    onward = media[f"{customer_leg}-t"]
+    # Each side heard the other: SIPp's recordings, relayed both ways.
+    assert onward.packets_in >= 200 and onward.packets_out >= 200
+    assert media[customer_leg].packets_in >= 200

@@ -342,6 +342,10 @@ class B2BUA:
         called_user = request.uri.user or request.to.uri.user or ""
         trunk = self.directory.trunk_from(peer.host)
         if trunk is not None:
+            if self._trunk_full(trunk):
+                self.counters["rejected"] += 1
+                self._reply(request, peer, 503, headers=[("Retry-After", "5")])
+                return
             caller = _caller(request)
             kind = "trunk"
         else:
@@ -578,8 +582,8 @@ class B2BUA:
             target, peer, trunk = registration.contact, registration.peer, None
         else:
             trunk = self.directory.outbound_trunk()
-            if trunk is None:
-                self._fail_soon(leg_id, "failed")
+            if trunk is None or self._trunk_full(trunk):
+                self._fail_soon(leg_id, "failed" if trunk is None else "busy")
                 return
             target = Uri(scheme="sip", user=to, host=trunk.outbound_host, port=trunk.outbound_port)
             peer = Peer(trunk.transport, trunk.outbound_host, trunk.outbound_port)
@@ -602,6 +606,17 @@ class B2BUA:
         self.legs[leg_id] = leg
         self.by_dialog[(leg.call_id, leg.local_tag)] = leg
         self._spawn(self._send_invite(leg))
+
+    def _trunk_full(self, trunk) -> bool:
+        """Whether the trunk carries its maximum of simultaneous calls."""
+        if not trunk.max_channels:
+            return False
+        busy = sum(
+            1
+            for leg in self.legs.values()
+            if leg.trunk is not None and leg.trunk.name == trunk.name and leg.state != "ended"
+        )
+        return busy >= trunk.max_channels
 
     def _fail_soon(self, leg_id: str, cause: str) -> None:
         asyncio.get_running_loop().call_soon(self.emit, LegHungUp(leg_id, cause=cause))

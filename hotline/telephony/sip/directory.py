@@ -30,6 +30,7 @@ class TrunkEntry:
     username: str = ""
     password: str = ""
     caller_id: str = ""
+    max_channels: int = 0  # simultaneous calls through the trunk; 0: no limit
 
     def allows(self, host: str) -> bool:
         try:
@@ -84,6 +85,7 @@ def load_directory() -> Directory:
             username=trunk.username,
             password=trunk.password,
             caller_id=trunk.caller_id,
+            max_channels=trunk.max_channels,
         )
         for trunk in SipTrunk.objects.filter(active=True).order_by("name")
     )

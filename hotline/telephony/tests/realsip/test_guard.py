@@ -8,8 +8,10 @@ import uuid
 
 import pytest
 
+from hotline.telephony.models import SipTrunk
 from hotline.telephony.sip.digest import authorization
-from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD
+from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
+from hotline.telephony.tests.realsip.peers import CARRIER_ADDRESS, wait_until
 
 SDP = (
     "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -208,3 +210,57 @@ def test_malformed_input_crashes_nothing_and_leaves_no_call(sip_live, client):
     assert status == 200
     assert sip_live.switch.open_legs() == []
     assert sip_live.switch.b2bua.counters["malformed"] >= len(MALFORMED) - 2
+
+
+def test_a_trunk_takes_no_more_calls_than_its_channels(sip_live, client):
+    db_read(lambda: SipTrunk.objects.filter(name="carrier").update(max_channels=1))
+    sip_live.reload()
+    carrier = client(address=CARRIER_ADDRESS)
+    first = Dialog(carrier)
+    status, answer = first.invite(HOTLINE)
+    assert status == 200  # the hotline's menu answers
+    status, text = Dialog(carrier).invite(HOTLINE)
+    assert status == 503 and header(text, "Retry-After") == "5"
+    first.ack_and_bye(answer)
+    wait_until(lambda: sip_live.switch.open_legs() == [], timeout=5, what="the call to end")
+    again = Dialog(carrier)
+    status, answer = again.invite(HOTLINE)  # a channel is free again
+    assert status == 200
+    again.ack_and_bye(answer)
+
+
+class Dialog:
+    """One call of a bare client: INVITE, then ACK and BYE of its answer."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.call_id, self.tag = uuid.uuid4().hex, uuid.uuid4().hex[:8]
+
+    def _send(self, method: str, user: str, cseq: int, *, to_tag: str = "", body: str = ""):
+        c = self.client
+        lines = [
+            f"{method} sip:{user}@127.0.0.1:{c.port} SIP/2.0",
+            f"Via: SIP/2.0/UDP {CARRIER_ADDRESS}:{c.local};branch=z9hG4bK{uuid.uuid4().hex}",
+            f"From: <sip:13800138000@{CARRIER_ADDRESS}>;tag={self.tag}",
+            f"To: <sip:{user}@127.0.0.1>" + (f";tag={to_tag}" if to_tag else ""),
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:13800138000@{CARRIER_ADDRESS}:{c.local}>",
+            "Max-Forwards: 70",
+        ]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append(f"Content-Length: {len(body.encode())}")
+        c.send_raw(("\r\n".join(lines) + "\r\n\r\n" + body).encode())
+
+    def invite(self, user: str) -> tuple[int, str]:
+        self.user = user
+        self._send("INVITE", user, 1, body=SDP)
+        return self.client.final()
+
+    def ack_and_bye(self, answer: str) -> None:
+        to_tag = header(answer, "To").split("tag=")[1].split(";")[0]
+        self._send("ACK", self.user, 1, to_tag=to_tag)
+        self._send("BYE", self.user, 2, to_tag=to_tag)
+        status, _ = self.client.final()
+        assert status == 200

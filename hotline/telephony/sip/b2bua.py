@@ -247,6 +247,8 @@ class B2BUA:
                 request.headers.add("Via", value)
 
     def _reply(self, request: Request, peer: Peer, status: int, **kwargs) -> Response:
+        if request.method == "INVITE" and status > 100:
+            kwargs.setdefault("to_tag", new_tag())  # RFC 3261 8.2.6.2
         response = make_response(request, status, **kwargs)
         if request.method != "ACK":
             key = (request.vias[0].branch or "", request.method)

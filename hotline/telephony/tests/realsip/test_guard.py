@@ -11,7 +11,7 @@ import pytest
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.sip.digest import authorization
 from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
-from hotline.telephony.tests.realsip.peers import CARRIER_ADDRESS, wait_until
+from hotline.telephony.tests.realsip.peers import CARRIER_ADDRESS, run_sipp, wait_until
 
 SDP = (
     "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -264,3 +264,11 @@ class Dialog:
         self._send("BYE", self.user, 2, to_tag=to_tag)
         status, _ = self.client.final()
         assert status == 200
+
+
+def test_sipp_bad_messages_get_their_answers_and_leave_no_call(sip_live, tmp_path):
+    result = run_sipp(
+        "bad_messages.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert sip_live.switch.open_legs() == []

@@ -238,16 +238,15 @@ class AgentMixin:
             )
         self.recording_finish_and_save(call)
         self.leg_end(self.legs[call.agent_leg], side="agent", cause="transferred", hang_up=True)
-        self.leg_phase(call.customer_leg, WAIT)
-        self.switch.unhold(call.customer_leg)
         self.agent_call_over(agent, call, talked=True)
         call.agent_leg, call.agent_id = None, None
         if queue_id is not None:
+            self.leg_phase(call.customer_leg, WAIT)
+            self.switch.unhold(call.customer_leg)
             call.first_queued_ms = None
             self.enqueue(call, queue_id, f"transfer:{agent.number}")
         else:
-            self.call_to(call, S.TRANSFERRED, to)
-            self.switch.transfer(call.customer_leg, to=number.e164)
+            self.transfer_out(call, number.e164)
 
     def recording_finish_and_save(self, call: CallRun) -> None:
         recorded = self.recording_finish(call)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from hotline.core.exceptions import Conflict, InvalidData
 from hotline.core.phones import phone_info
 from hotline.telephony import events as ev
-from hotline.telephony.engine.state import TALK, CallRun
+from hotline.telephony.engine.state import TALK, WAIT, CallRun
 from hotline.telephony.models import AgentState, Call, CallLeg
 
 A = AgentState
@@ -173,6 +173,29 @@ class ConsultMixin:
             self.writes.call_update(call.id, agent_id=consulted_id)
         self.call_note(call, f"transferred:{agent.number}")
         self.announce_updated(call)
+
+    def transfer_out(self, call: CallRun, number: str) -> None:
+        """Blind transfer to an outside number (an agent's, or an IVR
+        transfer node's): the caller waits with music while the number rings
+        and talks with it once it answers; whoever hangs up ends the call
+        (disposition "transferred"). The engine places and tracks the leg
+        like any other."""
+        info = phone_info(number)
+        number = info.e164 if info else number
+        leg_id = f"c{call.id}-x{len(call.timeline)}"
+        self.leg_add(call, leg_id, CallLeg.Kind.EXTERNAL, number=number)
+        call.transfer_leg = leg_id
+        self.call_to(call, S.TRANSFERRED, number)
+        self.leg_phase(call.customer_leg, WAIT)
+        self.switch.hold(call.customer_leg)
+        self.switch.originate(leg_id=leg_id, to=number, caller_id=call.caller)
+
+    def transfer_answered(self, call: CallRun, leg) -> None:
+        self.leg_answered(leg)
+        leg.enter_phase(TALK, self.clock.now_ms)
+        self.switch.unhold(call.customer_leg)
+        self.switch.bridge(call.customer_leg, leg.switch_id)
+        self.leg_phase(call.customer_leg, TALK)
 
     def agent_conference(self, *, agent_id: int) -> None:
         agent, call = self._consult_required(agent_id)

@@ -170,6 +170,8 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, ConsultMixin, Age
     def _on_answered(self, call: CallRun, leg: LegRun, event: LegAnswered) -> None:
         if leg.switch_id == call.consult_leg:
             self.consult_answered(call, leg)
+        elif leg.switch_id == call.transfer_leg:
+            self.transfer_answered(call, leg)
         elif leg.kind == CallLeg.Kind.MONITOR:
             self.monitor_answered(call, leg)
         elif leg.switch_id == call.customer_leg and call.direction == Call.Direction.INBOUND:
@@ -201,7 +203,8 @@ class Engine(ConfigMixin, IvrMixin, QueueingMixin, MediaMixin, ConsultMixin, Age
             disposition = D.TRANSFERRED if call.transferred_out else D.ANSWERED
             self.call_end(call, disposition, side=side, cause=event.cause)
         elif state == S.TRANSFERRED:
-            self.call_end(call, D.TRANSFERRED, side="system", cause=event.cause)
+            side = "caller" if remote and leg.switch_id == call.customer_leg else "system"
+            self.call_end(call, D.TRANSFERRED, side=side, cause=event.cause)
         elif state == S.DIALING:
             self.call_end(call, D.NOT_ANSWERED, side="system", cause=event.cause)
         else:

@@ -3,7 +3,6 @@
 
 import logging
 
-from hotline.core.phones import phone_info
 from hotline.telephony.models import BusinessHours, Call
 
 logger = logging.getLogger(__name__)
@@ -119,9 +118,7 @@ class IvrMixin:
         self.enqueue(call, self.queue_codes.get(node["queue"]))
 
     def _node_transfer(self, call, node: dict) -> None:
-        self.call_to(call, S.TRANSFERRED, node["number"])
-        info = phone_info(node["number"])
-        self.switch.transfer(call.customer_leg, to=info.e164 if info else node["number"])
+        self.transfer_out(call, node["number"])
 
     def _node_voicemail(self, call, node: dict) -> None:
         queue_id = self.queue_codes.get(node.get("queue") or "")

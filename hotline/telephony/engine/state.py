@@ -124,4 +124,5 @@ class CallRun:
     consult_up: bool = False
     conference: bool = False
     transferred_out: bool = False
+    transfer_leg: str | None = None  # the outside number of a blind transfer
     monitors: dict = field(default_factory=dict)  # monitor leg → mode

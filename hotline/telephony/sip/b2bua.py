@@ -134,8 +134,7 @@ class B2BUA:
         guard: digest.AuthGuard | None = None,
     ):
         self.host, self.public_host, self.realm = host, public_host or host, realm
-        self.media, self._emit_to_engine = media, emit
-        self.transferred: dict[str, str] = {}  # leg id → its partner, carried by the switch
+        self.media, self.emit = media, emit
         self.transports = Transports(host=host, port=port, on_message=self.on_message)
         self.directory = Directory()
         self.guard = guard or digest.AuthGuard()
@@ -800,8 +799,8 @@ class B2BUA:
 
     def hangup(self, leg_id: str, *, cause: str = "normal") -> None:
         leg = self.legs.get(leg_id)
-        if leg is None or leg.state == "ended" or leg_id in self.transferred:
-            return  # gone, or no longer the engine's (see transfer)
+        if leg is None or leg.state == "ended":
+            return
         self._end_signalling(leg, cause=cause)
         self.emit(LegHungUp(leg_id, cause=cause, side="local"))
 
@@ -962,44 +961,6 @@ class B2BUA:
         leg.typed.append((time.monotonic(), digit))
         del leg.typed[:-20]
         self.emit(DtmfReceived(leg_id, digit=digit))
-
-    def emit(self, event) -> None:
-        """Hand an event to the engine, unless its leg is carried by the
-        switch after a blind transfer."""
-        partner = self.transferred.get(event.leg_id)
-        if partner is None:
-            self._emit_to_engine(event)
-        else:
-            self._transferred_event(event, partner)
-
-    def transfer(self, leg_id: str, *, to: str) -> None:
-        """Blind transfer to a number, carried by the switch: the engine lets
-        the leg go ("transferred"); the switch dials ``to`` (through the
-        trunk, with the caller's number) and bridges the two until either
-        hangs up. Callers hear music while the number rings. Carriers rarely
-        accept REFER, so none is sent."""
-        leg = self.legs.get(leg_id)
-        if leg is None or leg.state != "confirmed":
-            return
-        self._emit_to_engine(LegHungUp(leg_id, cause="transferred", side="local"))
-        onward = f"{leg_id}-t"
-        self.transferred[leg_id], self.transferred[onward] = onward, leg_id
-        if self.media.has_leg(leg_id):
-            self.media.hold(leg_id, True)
-        caller = (leg.remote.uri.user if leg.inbound and leg.remote else "") or ""
-        self.originate(leg_id=onward, to=to, caller_id=caller)
-
-    def _transferred_event(self, event, partner: str) -> None:
-        if isinstance(event, LegAnswered):
-            if self.media.has_leg(partner) and self.media.has_leg(event.leg_id):
-                self.media.hold(partner, False)
-                self.media.bridge(partner, event.leg_id)
-        elif isinstance(event, LegHungUp):
-            self.transferred.pop(event.leg_id, None)
-            self.transferred.pop(partner, None)
-            other = self.legs.get(partner)
-            if other is not None and other.state != "ended":
-                self._end_signalling(other, cause="normal")
 
     # --- browser softphones ---
 

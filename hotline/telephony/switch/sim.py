@@ -258,12 +258,6 @@ class SimSwitch:
         if leg is not None:
             leg.held = False
 
-    def transfer(self, leg_id: str, *, to: str) -> None:
-        leg = self._live(leg_id)
-        if leg is not None:
-            self._end(leg)
-            self._emit(LegHungUp(leg_id, cause="transferred", side="local"), 100)
-
     def monitor(self, leg_id: str, *, supervisor_leg_id: str, mode: str) -> None:
         supervisor = self._live(supervisor_leg_id)
         if supervisor is not None:

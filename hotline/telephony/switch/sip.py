@@ -222,9 +222,6 @@ class SipSwitch:
     def unhold(self, leg_id: str) -> None:
         self._soon(self._media_call, "hold", leg_id, False)
 
-    def transfer(self, leg_id: str, *, to: str) -> None:
-        self._soon(self.b2bua.transfer, leg_id, to=to)
-
     def monitor(self, leg_id: str, *, supervisor_leg_id: str, mode: str) -> None:
         self._soon(self._media_call, "monitor", leg_id, supervisor_leg_id, mode)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from hotline.telephony.models import AgentState, Call, CallLeg, Extension, WrapUpCode
+from hotline.telephony.models import Agent, AgentState, Call, CallLeg, Extension, WrapUpCode
 from hotline.telephony.switch.sim import PhoneProfile
 
 
@@ -136,6 +136,31 @@ def test_attended_transfer_to_a_number_ends_as_transferred(world, org, floor):
     call.refresh_from_db()
     assert call.disposition == "transferred" and call.agent is None
     assert call.legs.filter(kind=CallLeg.Kind.EXTERNAL).exists()
+    assert_consistent(call)
+
+
+def test_blind_transfer_to_a_number_bridges_the_caller_to_it(world, org, floor):
+    from hotline.telephony.switch.sim import CallerProfile
+
+    call = connected_call(world, talk_ms=300_000)
+    world.switch.expect_outbound("+8613900139000", CallerProfile(answer_ms=4_000, talk_ms=30_000))
+    client = client_for(org.agent_a1)
+    assert post(client, "/api/telephony/agent/transfer", {"to": "13900139000"}).status_code == 200
+    call.refresh_from_db()
+    assert call.state == Call.State.TRANSFERRED
+    assert Agent.objects.get(pk=floor[0].pk).state == AgentState.AFTER_CALL
+    world.advance(2)  # still ringing: the caller waits, on hold
+    customer_leg = call.legs.get(kind=CallLeg.Kind.CUSTOMER).switch_id
+    outside = call.legs.get(kind=CallLeg.Kind.EXTERNAL)
+    assert world.switch.legs[customer_leg].held
+    world.advance(5)  # answered: the two talk
+    assert not world.switch.legs[customer_leg].held
+    assert world.switch.legs[customer_leg].bridged == outside.switch_id
+    world.advance(40)  # the outside party hangs up after 30 s
+    call.refresh_from_db()
+    assert call.state == Call.State.ENDED and call.disposition == "transferred"
+    outside.refresh_from_db()
+    assert outside.number == "+8613900139000" and outside.talk_ms >= 29_000
     assert_consistent(call)
 
 

@@ -179,13 +179,20 @@ def test_the_agent_transfers_the_customer_to_an_outside_number(sip_live, phone_8
             list(CallLeg.objects.filter(call_id=call.pk).order_by("id")),
         )
     )
-    # The call left the hotline at the transfer; the switch carried it on.
+    # The engine placed the outside call, bridged it, and ended the call
+    # when the customer hung up.
     assert call.disposition == Call.Disposition.TRANSFERRED
-    assert [leg.kind for leg in legs] == [CallLeg.Kind.CUSTOMER, CallLeg.Kind.AGENT]
-    assert legs[1].hangup_cause == "transferred"
+    assert call.hangup_side == "caller"
+    assert [leg.kind for leg in legs] == [
+        CallLeg.Kind.CUSTOMER,
+        CallLeg.Kind.AGENT,
+        CallLeg.Kind.EXTERNAL,
+    ]
+    agent_leg, outside = legs[1], legs[2]
+    assert agent_leg.hangup_cause == "transferred"
+    assert outside.number == "+8613911112222" and outside.answered_at is not None
+    assert all(leg.ended_at for leg in legs)
     media = sip_live.switch.finished_legs()
-    customer_leg = legs[0].switch_id
-    onward = media[f"{customer_leg}-t"]
     # Each side heard the other: SIPp's recordings, relayed both ways.
-    assert onward.packets_in >= 200 and onward.packets_out >= 200
-    assert media[customer_leg].packets_in >= 200
+    assert media[outside.switch_id].packets_in >= 200
+    assert media[outside.switch_id].packets_out >= 200

@@ -38,13 +38,10 @@ from hotline.telephony.sip.message import (
 from hotline.telephony.sip.sdp import SdpError, build_sdp, choose_audio, parse_sdp
 from hotline.telephony.sip.transport import Peer, Transports
 from hotline.telephony.switch import (
-    DigitsCollected,
-    DtmfReceived,
     LegAnswered,
     LegCreated,
     LegHungUp,
     LegRinging,
-    PlaybackDone,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,7 +57,6 @@ STATUS_CAUSES = {
     487: "cancelled",
     603: "rejected",
 }
-TYPE_AHEAD_SECONDS = 10
 FINISHED_KEPT = 1000
 
 
@@ -70,16 +66,6 @@ class Registration:
     contact: Uri
     peer: Peer
     expires_at: float
-
-
-@dataclass
-class Collect:
-    max_digits: int
-    timeout: float
-    terminator: str
-    digits: str = ""
-    timer: asyncio.TimerHandle | None = None
-    prompt_id: str = ""
 
 
 @dataclass
@@ -103,8 +89,6 @@ class Leg:
     rtp_port: int = 0
     sdp_version: int = 1
     timers: dict = field(default_factory=dict)
-    collect: Collect | None = None
-    typed: list[tuple[float, str]] = field(default_factory=list)
     auth_tried: bool = False
     trunk: object = None
     ringing_sent: bool = False
@@ -131,10 +115,11 @@ class B2BUA:
         realm: str,
         media,
         emit: Callable[[object], None],
+        on_dtmf: Callable[[str, str], None],
         guard: digest.AuthGuard | None = None,
     ):
         self.host, self.public_host, self.realm = host, public_host or host, realm
-        self.media, self.emit = media, emit
+        self.media, self.emit, self.on_dtmf = media, emit, on_dtmf
         self.transports = Transports(host=host, port=port, on_message=self.on_message)
         self.directory = Directory()
         self.guard = guard or digest.AuthGuard()
@@ -558,7 +543,7 @@ class B2BUA:
             for line in request.body.decode(errors="replace").splitlines():
                 name, _, value = line.partition("=")
                 if name.strip().lower() == "signal" and value.strip()[:1] in "0123456789*#":
-                    self.on_dtmf(leg.id, value.strip()[:1])
+                    self.on_dtmf(leg.id, value.strip()[:1])  # SIP INFO
 
     def _on_in_dialog_ok(self, request: Request, peer: Peer) -> None:
         leg = self.by_dialog.get((request.call_id, request.to.tag or ""))
@@ -842,8 +827,6 @@ class B2BUA:
         for timer in leg.timers.values():
             timer.cancel()
         leg.timers.clear()
-        if leg.collect is not None and leg.collect.timer is not None:
-            leg.collect.timer.cancel()
         self.legs.pop(leg.id, None)
         self.by_dialog.pop((leg.call_id, leg.local_tag), None)
         if self.media.has_leg(leg.id):
@@ -873,94 +856,6 @@ class B2BUA:
             if registration.expires_at < now:
                 del self.registrations[number]
         self._sweeper = asyncio.get_running_loop().call_later(5, self._sweep)
-
-    # --- media commands of the engine ---
-
-    def play(self, leg_id: str, *, playback_id: str, text: str = "", audio: str = "", loop=False):
-        leg = self.legs.get(leg_id)
-        if leg is None:
-            return
-        self._spawn(self._play(leg_id, playback_id, text, audio, loop))
-
-    async def _play(self, leg_id, playback_id, text, audio, loop) -> None:
-        try:
-            await self.media.play(
-                leg_id, playback_id=playback_id, text=text, audio=audio, loop=loop
-            )
-        except Exception:
-            logger.exception("Prompt %r / %r could not be played on %s", text, audio, leg_id)
-            if not loop and leg_id in self.legs:
-                self.emit(PlaybackDone(leg_id, playback_id))
-
-    def on_playback_done(self, leg_id: str, playback_id: str) -> None:
-        leg = self.legs.get(leg_id)
-        if leg is None:
-            return
-        if leg.collect is not None and playback_id == leg.collect.prompt_id:
-            self._collect_wait(leg)
-            return
-        self.emit(PlaybackDone(leg_id, playback_id))
-
-    def collect(self, leg_id, *, text="", audio="", max_digits=1, timeout_ms=5000, terminator=""):
-        leg = self.legs.get(leg_id)
-        if leg is None:
-            return
-        collect = Collect(max_digits=max_digits, timeout=timeout_ms / 1000, terminator=terminator)
-        leg.collect = collect
-        now = time.monotonic()
-        for at, digit in leg.typed:
-            if now - at < TYPE_AHEAD_SECONDS and self._collect_digit(leg, digit):
-                leg.typed.clear()
-                return
-        leg.typed.clear()
-        if text or audio:
-            collect.prompt_id = f"collect-{secrets.token_hex(4)}"
-            self.play(leg_id, playback_id=collect.prompt_id, text=text, audio=audio)
-        else:
-            self._collect_wait(leg)
-
-    def _collect_wait(self, leg: Leg) -> None:
-        collect = leg.collect
-        if collect.timer is not None:
-            collect.timer.cancel()
-        collect.timer = asyncio.get_running_loop().call_later(
-            collect.timeout, self._collect_done, leg.id, "timeout"
-        )
-
-    def _collect_done(self, leg_id: str, reason: str) -> None:
-        leg = self.legs.get(leg_id)
-        if leg is None or leg.collect is None:
-            return
-        collect, leg.collect = leg.collect, None
-        if collect.timer is not None:
-            collect.timer.cancel()
-        self.emit(DigitsCollected(leg_id, digits=collect.digits, reason=reason))
-
-    def _collect_digit(self, leg: Leg, digit: str) -> bool:
-        """Adds a key press to the running collection; True when it is complete."""
-        collect = leg.collect
-        if collect.prompt_id and not collect.digits:
-            self.media.stop_playback(leg.id)  # barge-in
-        if collect.terminator and digit == collect.terminator:
-            self._collect_done(leg.id, "terminator")
-            return True
-        collect.digits += digit
-        if len(collect.digits) >= collect.max_digits:
-            self._collect_done(leg.id, "max")
-            return True
-        self._collect_wait(leg)
-        return False
-
-    def on_dtmf(self, leg_id: str, digit: str) -> None:
-        leg = self.legs.get(leg_id)
-        if leg is None:
-            return
-        if leg.collect is not None:
-            self._collect_digit(leg, digit)
-            return
-        leg.typed.append((time.monotonic(), digit))
-        del leg.typed[:-20]
-        self.emit(DtmfReceived(leg_id, digit=digit))
 
     # --- browser softphones ---
 

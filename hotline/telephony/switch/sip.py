@@ -14,7 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from hotline.telephony.switch import RecordedAudio
+from hotline.telephony.switch import LegHungUp, RecordedAudio
 
 logger = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 10
@@ -43,6 +43,7 @@ class SipSwitch:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.b2bua = None
         self.media = None
+        self.keys = None
         self._thread: threading.Thread | None = None
         self._recordings = Path(tempfile.mkdtemp(prefix="hotline-rec-"))
 
@@ -65,6 +66,7 @@ class SipSwitch:
 
     async def _start(self) -> None:
         from hotline.telephony.media.core import MediaCore
+        from hotline.telephony.media.keys import PromptsAndKeys
         from hotline.telephony.media.prompts import PromptStore
         from hotline.telephony.sip.b2bua import B2BUA
 
@@ -77,6 +79,7 @@ class SipSwitch:
             on_playback_done=self._on_playback_done,
         )
         await self.media.start()
+        self.keys = PromptsAndKeys(self.media, self._emit)
         self.b2bua = B2BUA(
             host=self.host,
             port=self.requested_port,
@@ -84,6 +87,7 @@ class SipSwitch:
             realm=self.realm,
             media=self.media,
             emit=self._emit,
+            on_dtmf=self.keys.on_dtmf,
             guard=self.guard,
         )
         self.b2bua.webrtc_hosts = self.webrtc_hosts
@@ -137,14 +141,16 @@ class SipSwitch:
         self._listener = listener
 
     def _emit(self, event) -> None:
+        if isinstance(event, LegHungUp):
+            self.keys.forget(event.leg_id)
         self.events.put(event)
         self.wake.set()
 
     def _on_dtmf(self, leg_id: str, digit: str) -> None:
-        self.b2bua.on_dtmf(leg_id, digit)
+        self.keys.on_dtmf(leg_id, digit)
 
     def _on_playback_done(self, leg_id: str, playback_id: str) -> None:
-        self.b2bua.on_playback_done(leg_id, playback_id)
+        self.keys.on_playback_done(leg_id, playback_id)
 
     def deliver(self) -> int:
         """Hand the events waiting in the queue to the engine (the caller
@@ -176,7 +182,7 @@ class SipSwitch:
 
     def play(self, leg_id, *, playback_id, text="", audio="", loop=False) -> None:
         self._soon(
-            self.b2bua.play, leg_id, playback_id=playback_id, text=text, audio=audio, loop=loop
+            self.keys.play, leg_id, playback_id=playback_id, text=text, audio=audio, loop=loop
         )
 
     def stop_playback(self, leg_id: str) -> None:
@@ -186,7 +192,7 @@ class SipSwitch:
         self, leg_id, *, text="", audio="", max_digits=1, timeout_ms=5000, terminator="", choices=()
     ) -> None:
         self._soon(
-            self.b2bua.collect,
+            self.keys.collect,
             leg_id,
             text=text,
             audio=audio,

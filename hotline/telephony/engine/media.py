@@ -37,9 +37,12 @@ class MediaMixin:
 
         audio, started_ms = recorded
         voicemail = getattr(call, "voicemail", False)
-        name, size = recording_store(
-            content=audio.content, name_hint=f"{call.id}-{'vm' if voicemail else 'call'}"
-        )
+        name_hint = f"{call.id}-{'vm' if voicemail else 'call'}"
+        if audio.path is not None:
+            name, size = recording_store(source_path=audio.path, name_hint=name_hint)
+            audio.path.unlink(missing_ok=True)
+        else:
+            name, size = recording_store(content=audio.content, name_hint=name_hint)
         self.writes.flush()  # the leg's row, which the recording points at
         leg_switch_id = call.customer_leg or ""
         recording = Recording.objects.create(

@@ -8,6 +8,7 @@ One process runs the engine; it is the single writer of live call state and
 recovers what a previous run left open when it starts.
 """
 
+import gc
 import logging
 import threading
 import time
@@ -262,6 +263,10 @@ def _run_live_sip() -> None:
         switch.start()
         engine = sip_engine(switch)
         engine_install(engine)
+        # What exists now lives as long as the process: keeping it out of the
+        # collector's full passes keeps them short, and every call's audio
+        # stops while one runs (bench/README.md, "Real telephony").
+        gc.freeze()
     except Exception:
         logger.exception("The call engine could not start on the sip switch")
         return

@@ -233,6 +233,7 @@ class RtpLeg(Leg):
     def close(self) -> None:
         for transport in self.transports:
             transport.abort()
+        self.transports.clear()  # they point back here (their protocol's handler)
         for sock in self.sockets:  # now, so the ports are free when remove_leg returns
             sock.close()
 

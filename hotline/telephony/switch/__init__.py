@@ -8,6 +8,7 @@ and are announced with ``LegCreated``.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -59,8 +60,12 @@ class LegHungUp(SwitchEvent):
 
 @dataclass(frozen=True)
 class RecordedAudio:
-    content: bytes
+    """A finished recording: its bytes, or (a real switch, for long calls) a
+    file whose ownership passes to the receiver, which stores and removes it."""
+
     duration_ms: int
+    content: bytes = b""
+    path: Path | None = None
     content_type: str = "audio/wav"
 
 

@@ -10,6 +10,7 @@ engine's runner drains, one step per batch.
 import asyncio
 import logging
 import queue
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -103,6 +104,7 @@ class SipSwitch:
             self._thread.join(timeout=5)
             self.loop.close()
             self.loop = None
+            shutil.rmtree(self._recordings, ignore_errors=True)  # calls cut short
 
     async def _stop(self) -> None:
         await self.b2bua.close()
@@ -210,11 +212,7 @@ class SipSwitch:
         if result is None:
             return None
         path, duration_ms = result
-        try:
-            content = path.read_bytes()
-        finally:
-            path.unlink(missing_ok=True)
-        return RecordedAudio(content=content, duration_ms=duration_ms)
+        return RecordedAudio(path=path, duration_ms=duration_ms)
 
     async def _record_stop(self, leg_id: str):
         return self.media.record_stop(leg_id)

@@ -180,6 +180,20 @@ def db_read(function):
         return function()
 
 
+def answered_leg(kind: str, *, timeout: float = 15, what: str = "the phone to answer"):
+    """Wait for a call leg of ``kind`` to be answered; that leg."""
+    from hotline.telephony.models import CallLeg
+    from hotline.telephony.tests.realsip.peers import wait_until
+
+    return wait_until(
+        lambda: db_read(
+            lambda: CallLeg.objects.filter(kind=kind, answered_at__isnull=False).first()
+        ),
+        timeout=timeout,
+        what=what,
+    )
+
+
 @pytest.fixture
 def phone_8002(sip_live, tmp_path):
     """agent_a1's baresip phone, registered as extension 8002, answering by

@@ -9,7 +9,7 @@ import time
 
 from hotline.telephony.models import Call, CallLeg, Recording, SipTrunk
 from hotline.telephony.storage import recording_open
-from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
+from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, answered_leg, db_read
 from hotline.telephony.tests.realsip.peers import (
     Baresip,
     SippProcess,
@@ -58,15 +58,7 @@ def test_a_proxied_call_is_held_and_the_agents_bye_follows_the_route(
         "customer_via_proxy.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
     )
     try:
-        wait_until(
-            lambda: db_read(
-                lambda: CallLeg.objects.filter(
-                    kind=CallLeg.Kind.AGENT, answered_at__isnull=False
-                ).exists()
-            ),
-            timeout=15,
-            what="baresip to answer",
-        )
+        answered_leg(CallLeg.Kind.AGENT, what="baresip to answer")
         # The customer holds at about 5 s and resumes at about 6.5 s.
         time.sleep(max(0.0, started + 9 - time.monotonic()))
         sip_live.run("agent_hangup", agent_id=agent.pk)
@@ -154,15 +146,7 @@ def test_the_agent_transfers_the_customer_to_an_outside_number(sip_live, phone_8
         "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
     )
     try:
-        wait_until(
-            lambda: db_read(
-                lambda: CallLeg.objects.filter(
-                    kind=CallLeg.Kind.AGENT, answered_at__isnull=False
-                ).exists()
-            ),
-            timeout=15,
-            what="baresip to answer",
-        )
+        answered_leg(CallLeg.Kind.AGENT, what="baresip to answer")
         sip_live.run("agent_transfer", agent_id=agent.pk, to="13911112222")
         customer_code, customer_report = customer.wait()
         carrier_code, carrier_report = carrier.wait()

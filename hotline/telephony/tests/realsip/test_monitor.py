@@ -9,8 +9,8 @@ import time
 import pytest
 from django.conf import settings
 
-from hotline.telephony.models import Call, CallLeg, Extension
-from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, db_read
+from hotline.telephony.models import CallLeg, Extension
+from hotline.telephony.tests.realsip.conftest import HOTLINE, PASSWORD, answered_leg, db_read
 from hotline.telephony.tests.realsip.peers import (
     Baresip,
     SippProcess,
@@ -72,25 +72,9 @@ def test_a_supervisor_listens_or_whispers(sip_live, phones, tmp_path, mode):
         "customer_ivr.xml", port=sip_live.switch.port, workdir=tmp_path, service=HOTLINE
     )
     try:
-        call = wait_until(
-            lambda: db_read(
-                lambda: Call.objects.filter(
-                    legs__kind=CallLeg.Kind.AGENT, legs__answered_at__isnull=False
-                ).first()
-            ),
-            timeout=15,
-            what="the agent to answer",
-        )
-        sip_live.run("monitor_start", call_id=call.pk, extension="8004", mode=mode)
-        wait_until(
-            lambda: db_read(
-                lambda: CallLeg.objects.filter(
-                    kind=CallLeg.Kind.MONITOR, answered_at__isnull=False
-                ).exists()
-            ),
-            timeout=10,
-            what="the supervisor's phone to answer",
-        )
+        agent_leg = answered_leg(CallLeg.Kind.AGENT, what="the agent to answer")
+        sip_live.run("monitor_start", call_id=agent_leg.call_id, extension="8004", mode=mode)
+        answered_leg(CallLeg.Kind.MONITOR, timeout=10, what="the supervisor's phone to answer")
         time.sleep(4)
     finally:
         returncode, report = customer.wait()
